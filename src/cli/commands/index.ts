@@ -1,0 +1,10 @@
+import type { Command } from "commander";
+
+/**
+ * Each command lives in its own file in this folder and exports `register(program)`, which declares
+ * its options and help (cheap) and dynamic-imports its implementation inside `.action()` so that
+ * `polycopy --help` stays fast. Add one line per command here.
+ */
+export function registerCommands(program: Command): void {
+  void program;
+}

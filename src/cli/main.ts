@@ -1,0 +1,51 @@
+import { Command, CommanderError } from "commander";
+import { isPolycopyError } from "../domain/errors.ts";
+import { registerCommands } from "./commands/index.ts";
+
+/**
+ * polycopy's command line. Every command has --help; user mistakes (bad arguments, config, input
+ * files) print one line starting with "error:" and exit 2, never a stack trace.
+ */
+export function buildProgram(): Command {
+  const program = new Command("polycopy")
+    .description("Copy-trading for Polymarket that knows whom it is copying.")
+    .version("0.1.0")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+export function reportError(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // Commander already printed its message (or help/version, which exit 0).
+    return e.exitCode === 0 ? 0 : 2;
+  }
+  if (isPolycopyError(e) && e.userFacing) {
+    process.stderr.write(`error: ${e.message}\n`);
+    return 2;
+  }
+  if (isPolycopyError(e)) {
+    process.stderr.write(`error [${e.code}]: ${e.message}\n`);
+    if (process.env.POLYCOPY_DEBUG) process.stderr.write(`${e.stack}\n`);
+    return 1;
+  }
+  process.stderr.write(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  return 1;
+}
+
+const invokedDirectly = process.argv[1]?.endsWith("main.ts") || process.argv[1]?.endsWith("polycopy.js");
+if (invokedDirectly) {
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+}
