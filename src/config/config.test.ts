@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { isPolycopyError } from "../domain/errors.ts";
+import { loadConfig } from "./config.ts";
+
+function dirWith(content: string | null): string {
+  const d = mkdtempSync(join(tmpdir(), "polycopy-cfg-"));
+  if (content !== null) writeFileSync(join(d, "polycopy.config.json"), content);
+  return d;
+}
+
+describe("loadConfig", () => {
+  it("uses safe defaults with no file: localhost server, 90-day backfill", () => {
+    const c = loadConfig({ cwd: dirWith(null), env: {} });
+    assert.equal(c.server.host, "127.0.0.1");
+    assert.equal(c.polymarket.backfillDays, 90);
+    assert.deepEqual(c.wallets, []);
+  });
+  it("normalizes wallet addresses and applies env overrides", () => {
+    const d = dirWith(
+      JSON.stringify({ wallets: [{ address: "0xABCDEFabcdef0123456789012345678901234567" }] }),
+    );
+    const c = loadConfig({
+      cwd: d,
+      env: { DATABASE_URL: "postgres://u@127.0.0.1/db", POLYCOPY_PORT: "9000" },
+    });
+    assert.equal(c.wallets[0]?.address, "0xabcdefabcdef0123456789012345678901234567");
+    assert.equal(c.databaseUrl, "postgres://u@127.0.0.1/db");
+    assert.equal(c.server.port, 9000);
+  });
+  it("rejects malformed JSON, unknown keys, bad values and missing files with one-line errors", () => {
+    const cases: Array<[string, RegExp]> = [
+      ["{not json", /not valid JSON/],
+      ['{"walets": []}', /walets/],
+      ['{"wallets": [{"address": "0x12"}]}', /wallets\.0\.address: must be a 0x-prefixed/],
+      ['{"server": {"port": "80"}}', /server\.port/],
+      ["[]", /must be a JSON object/],
+    ];
+    for (const [text, re] of cases) {
+      assert.throws(
+        () => loadConfig({ cwd: dirWith(text), env: {} }),
+        (e: unknown) =>
+          isPolycopyError(e, "CONFIG_INVALID") &&
+          e.userFacing &&
+          re.test(e.message) &&
+          !e.message.includes("\n"),
+        text,
+      );
+    }
+    assert.throws(
+      () => loadConfig({ cwd: dirWith(null), file: "nope.json", env: {} }),
+      /config file not found: nope\.json/,
+    );
+  });
+});

@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { PolycopyError } from "../domain/errors.ts";
+import { parseWith } from "../domain/validation.ts";
+import { isAddress, normalizeAddress } from "../domain/wallet.ts";
+
+/**
+ * The application config: one JSON file (default `polycopy.config.json` in the working directory,
+ * else built-in defaults), then environment overrides, validated at the boundary. Unknown keys are
+ * errors so a typo never silently falls back to a default. Secrets are NOT config: the private key
+ * comes from POLYCOPY_PRIVATE_KEY or a key file, the API token from POLYCOPY_API_TOKEN.
+ */
+const walletSchema = z
+  .object({
+    address: z
+      .string()
+      .refine(isAddress, "must be a 0x-prefixed 40-hex-digit address")
+      .transform(normalizeAddress),
+    alias: z.string().min(1).optional(),
+  })
+  .strict();
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+const wsUrl = z.url({ protocol: /^wss?$/ });
+
+export const polymarketConfigSchema = z
+  .object({
+    gammaUrl: httpUrl.default("https://gamma-api.polymarket.com"),
+    dataUrl: httpUrl.default("https://data-api.polymarket.com"),
+    clobUrl: httpUrl.default("https://clob.polymarket.com"),
+    rtdsUrl: wsUrl.default("wss://ws-live-data.polymarket.com"),
+    rpcUrl: httpUrl.optional(),
+    backfillDays: z.number().int().positive().max(3650).default(90),
+    signatureType: z.enum(["EOA", "POLY_PROXY", "GNOSIS_SAFE", "POLY_1271"]).default("POLY_1271"),
+    funder: z
+      .string()
+      .refine(isAddress, "must be a 0x-prefixed 40-hex-digit address")
+      .transform(normalizeAddress)
+      .optional(),
+    keyFile: z.string().optional(),
+  })
+  .strict();
+
+export const serverConfigSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    host: z.string().default("127.0.0.1"),
+    port: z.number().int().min(0).max(65535).default(8787),
+  })
+  .strict();
+
+export const alertsConfigSchema = z
+  .object({
+    webhookUrl: httpUrl.optional(),
+    minIntervalSec: z.number().nonnegative().default(60),
+  })
+  .strict();
+
+export const appConfigSchema = z
+  .object({
+    dataDir: z.string().min(1).default("./data"),
+    databaseUrl: z.string().min(1).optional(),
+    wallets: z.array(walletSchema).default([]),
+    polymarket: polymarketConfigSchema.default(polymarketConfigSchema.parse({})),
+    server: serverConfigSchema.default(serverConfigSchema.parse({})),
+    alerts: alertsConfigSchema.default(alertsConfigSchema.parse({})),
+  })
+  .strict();
+
+export type AppConfig = z.output<typeof appConfigSchema>;
+export type AppConfigInput = z.input<typeof appConfigSchema>;
+
+export const DEFAULT_CONFIG_FILE = "polycopy.config.json";
+
+export interface LoadConfigOptions {
+  /** Explicit file; must exist. Without it, DEFAULT_CONFIG_FILE is used when present. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export function loadConfig(opts: LoadConfigOptions = {}): AppConfig {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  let raw: unknown = {};
+  let where = "built-in defaults";
+  const explicit = opts.file ?? env.POLYCOPY_CONFIG;
+  const file = explicit ? resolve(cwd, explicit) : resolve(cwd, DEFAULT_CONFIG_FILE);
+  if (explicit && !existsSync(file)) {
+    throw new PolycopyError("CONFIG_INVALID", `config file not found: ${explicit}`, { userFacing: true });
+  }
+  if (existsSync(file)) {
+    where = `config ${explicit ?? DEFAULT_CONFIG_FILE}`;
+    const text = readFileSync(file, "utf8");
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new PolycopyError("CONFIG_INVALID", `${where}: not valid JSON (${(e as Error).message})`, {
+        userFacing: true,
+      });
+    }
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+      throw new PolycopyError("CONFIG_INVALID", `${where}: must be a JSON object`, { userFacing: true });
+    }
+  }
+  const withEnv = applyEnv(raw as Record<string, unknown>, env);
+  return parseWith(appConfigSchema, withEnv, where, "CONFIG_INVALID");
+}
+
+/** Environment overrides for deployment-specific settings. */
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  if (env.DATABASE_URL) out.databaseUrl = env.DATABASE_URL;
+  if (env.POLYCOPY_DATA_DIR) out.dataDir = env.POLYCOPY_DATA_DIR;
+  if (env.POLYCOPY_PORT) {
+    const port = Number(env.POLYCOPY_PORT);
+    out.server = { ...((raw.server as object | undefined) ?? {}), port };
+  }
+  return out;
+}
