@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { register as registerConfig } from "./config.ts";
 
 /**
  * Each command lives in its own file in this folder and exports `register(program)`, which declares
@@ -6,5 +7,5 @@ import type { Command } from "commander";
  * `polycopy --help` stays fast. Add one line per command here.
  */
 export function registerCommands(program: Command): void {
-  void program;
+  registerConfig(program);
 }
