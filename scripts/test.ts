@@ -1,18 +1,36 @@
 /**
- * `npm test`: runs every *.test.ts under src/ and test/ with node's test runner.
- * Extra arguments are passed to `node --test` (e.g. `npm test -- --test-name-pattern=store`).
+ * `npm test`: runs every *.test.ts under src/ and test/ with node's test runner, against real
+ * parts: a local PostgreSQL (scripts/pg-ensure.sh starts one, installing it if needed, unless
+ * TEST_DATABASE_URL is set). Extra arguments go to `node --test`.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
-const globs = ["src/**/*.test.ts"];
-if (existsSync("test")) globs.push("test/**/*.test.ts");
-
-const env = {
+const env: NodeJS.ProcessEnv = {
   ...process.env,
   NODE_ENV: "test",
   POLYCOPY_LOG_LEVEL: process.env.POLYCOPY_LOG_LEVEL ?? "silent",
 };
+
+if (!env.TEST_DATABASE_URL) {
+  const pg = spawnSync("bash", ["scripts/pg-ensure.sh"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = pg.stdout.trim();
+  if (pg.status === 0 && url) {
+    env.TEST_DATABASE_URL = url;
+  } else {
+    // The PostgreSQL suite then fails loudly (it never skips) and says how to fix it.
+    process.stderr.write(
+      "test: could not start PostgreSQL; set TEST_DATABASE_URL to a database the tests may use\n",
+    );
+  }
+}
+
+const globs = ["src/**/*.test.ts"];
+if (existsSync("test")) globs.push("test/**/*.test.ts");
+
 const r = spawnSync(
   process.execPath,
   ["--test", "--test-concurrency=2", ...process.argv.slice(2), ...globs],

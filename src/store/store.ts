@@ -3,7 +3,7 @@ import type { LeaderEvent } from "../domain/fill.ts";
 import type { Market } from "../domain/market.ts";
 import type { Order, OrderStatus, OurFill } from "../domain/order.ts";
 import type { Position } from "../domain/position.ts";
-import type { WalletRecord } from "../domain/wallet.ts";
+import type { WalletClass, WalletRecord } from "../domain/wallet.ts";
 
 export interface AuditEntry {
   id?: number;
@@ -26,6 +26,25 @@ export interface BreakerRecord {
   /** ms epoch before which the state may not step down (cooldown). */
   cooldownUntil: number;
   data: Record<string, unknown> | null;
+}
+
+/** One classification/score of a wallet at a point in time (history for stability and trend). */
+export interface WalletScoreRecord {
+  wallet: string;
+  ts: number;
+  class: WalletClass;
+  pMm: number;
+  pMmLow: number;
+  pMmHigh: number;
+  score: number;
+  scoreLow: number;
+  scoreHigh: number;
+  data: Record<string, unknown> | null;
+}
+
+export interface WalletScoreQuery {
+  wallet?: string;
+  limit?: number;
 }
 
 export interface LeaderEventQuery {
@@ -91,6 +110,10 @@ export interface Store {
   /** Small key-value space for engine state that must survive restarts (kill switch, equity marks...). */
   getKv(key: string): Promise<string | undefined>;
   setKv(key: string, value: string): Promise<void>;
+
+  appendWalletScore(s: WalletScoreRecord): Promise<void>;
+  /** Oldest first. */
+  listWalletScores(q?: WalletScoreQuery): Promise<WalletScoreRecord[]>;
 
   close(): Promise<void>;
 }

@@ -1,0 +1,94 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { PolycopyError } from "../domain/errors.ts";
+import { migrateToLatest } from "./migrations.ts";
+import type { Database } from "./schema.ts";
+import { SqlStore } from "./sql-store.ts";
+import { openSqliteFile, wrapNodeSqlite } from "./sqlite-driver.ts";
+import type { Store } from "./store.ts";
+
+export interface OpenStoreOptions {
+  /** postgres:// or postgresql:// selects PostgreSQL; otherwise SQLite. */
+  databaseUrl?: string;
+  /** Directory for the SQLite file (default ./data). */
+  dataDir?: string;
+  /** SQLite file name inside dataDir, an absolute path, or ":memory:". Default polycopy.db. */
+  filename?: string;
+  /** PostgreSQL schema to use (created if missing); lets tests isolate themselves. */
+  pgSchema?: string;
+}
+
+const INT8_OID = 20;
+
+export function isPostgresUrl(url: string | undefined): boolean {
+  return url !== undefined && /^postgres(ql)?:\/\//.test(url);
+}
+
+/** Opens the configured database, runs migrations, and returns the Store. */
+export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
+  const url = opts.databaseUrl;
+  if (url !== undefined && isPostgresUrl(url)) return openPostgres(url, opts.pgSchema);
+  if (url !== undefined && url !== "") {
+    throw new PolycopyError(
+      "STORE_ERROR",
+      `databaseUrl must start with postgres:// or postgresql:// (got "${url.split(":")[0]}:…"); leave it unset for SQLite`,
+      { userFacing: true },
+    );
+  }
+  const name = opts.filename ?? "polycopy.db";
+  const file = name === ":memory:" ? name : resolve(opts.dataDir ?? "./data", name);
+  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  let raw: ReturnType<typeof openSqliteFile>;
+  try {
+    raw = openSqliteFile(file);
+  } catch (e) {
+    throw new PolycopyError("STORE_ERROR", `cannot open SQLite database ${file}: ${(e as Error).message}`, {
+      userFacing: true,
+      cause: e,
+    });
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapNodeSqlite(raw) }) });
+  await migrateToLatest(db as Kysely<unknown>, "sqlite");
+  return new SqlStore(db, "sqlite");
+}
+
+async function openPostgres(url: string, schema: string | undefined): Promise<Store> {
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
+    throw new PolycopyError("STORE_ERROR", `invalid PostgreSQL schema name: ${schema}`, { userFacing: true });
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 4,
+    connectionTimeoutMillis: 5000,
+    // int8 → JS number: every bigint the ledger stores is below 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as never)) as never,
+    },
+    ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+  });
+  try {
+    const client = await pool.connect();
+    try {
+      if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      client.release();
+    }
+  } catch (e) {
+    await pool.end().catch(() => {});
+    const safe = url.replace(/\/\/[^@/]*@/, "//***@");
+    throw new PolycopyError(
+      "STORE_ERROR",
+      `cannot connect to PostgreSQL at ${safe}: ${(e as Error).message}`,
+      {
+        userFacing: true,
+        cause: e,
+      },
+    );
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await migrateToLatest(db as Kysely<unknown>, "postgres");
+  return new SqlStore(db, "postgres");
+}
