@@ -23,7 +23,9 @@ if [ -z "${ver:-}" ]; then
   read -r ver cluster port status _ < <(pg_lsclusters --no-header | head -n 1)
 fi
 if [ "$status" != "online" ]; then
-  pg_ctlcluster "$ver" "$cluster" start
+  # The server daemon must not inherit our stdout/stderr: whoever reads them would wait for it forever.
+  pg_ctlcluster "$ver" "$cluster" start 3>&- </dev/null >"${TMPDIR:-/tmp}/polycopy-pg-start.log" 2>&1 \
+    || { cat "${TMPDIR:-/tmp}/polycopy-pg-start.log"; exit 1; }
 fi
 
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { register as registerConfig } from "./config.ts";
+import { register as registerSimulate } from "./simulate.ts";
 
 /**
  * Each command lives in its own file in this folder and exports `register(program)`, which declares
@@ -8,4 +9,5 @@ import { register as registerConfig } from "./config.ts";
  */
 export function registerCommands(program: Command): void {
   registerConfig(program);
+  registerSimulate(program);
 }
