@@ -1,0 +1,256 @@
+import type { Level, OrderBook } from "../domain/book.ts";
+import { PolycopyError } from "../domain/errors.ts";
+import {
+  apiFillKey,
+  type LeaderEvent,
+  type LeaderFill,
+  type NonTradeType,
+  type SourceKind,
+} from "../domain/fill.ts";
+import { assertPrice, type FeeSchedule, type Market, NO_FEE } from "../domain/market.ts";
+import { parseWith } from "../domain/validation.ts";
+import {
+  ACTIVITY_TYPES,
+  type ActivityRecord,
+  activityRecordSchema,
+  clobBookSchema,
+  conditionIdSchema,
+  gammaMarketSchema,
+  tokenIdSchema,
+  tradeRecordSchema,
+} from "./schemas.ts";
+
+/** Pure conversions from validated Polymarket payloads to domain types. */
+
+const bad = (msg: string) => new PolycopyError("PAYLOAD_INVALID", msg, { userFacing: true });
+
+/** Validates a Gamma market object and converts it to a domain Market. `what` prefixes errors. */
+export function toMarket(raw: unknown, what = "gamma market"): Market {
+  const g = parseWith(gammaMarketSchema, raw, what);
+  if (g.outcomes.length < 2) throw bad(`${what}: outcomes: must list at least 2 outcomes`);
+  if (g.clobTokenIds.length !== g.outcomes.length) {
+    throw bad(`${what}: clobTokenIds: has ${g.clobTokenIds.length} ids for ${g.outcomes.length} outcomes`);
+  }
+  let fee: FeeSchedule = NO_FEE;
+  if (g.feeSchedule) {
+    fee = { rate: g.feeSchedule.rate, exponent: g.feeSchedule.exponent, takerOnly: g.feeSchedule.takerOnly };
+  } else if (g.feesEnabled === true) {
+    throw bad(`${what}: feeSchedule: required when feesEnabled is true`);
+  }
+  let endTs: number | null = null;
+  if (g.endDate) {
+    endTs = Date.parse(g.endDate);
+    if (!Number.isFinite(endTs)) throw bad(`${what}: endDate: not a date: "${g.endDate}"`);
+  }
+  const eventId = g.eventId ?? g.events?.[0]?.id ?? null;
+  return {
+    id: g.conditionId.toLowerCase(),
+    slug: g.slug,
+    question: g.question,
+    eventId: eventId === null ? null : String(eventId),
+    category: g.category ?? null,
+    outcomes: g.outcomes.map((name, i) => ({ tokenId: g.clobTokenIds[i]!, name })),
+    tickSize: g.orderPriceMinTickSize,
+    minOrderSize: g.orderMinSize,
+    negRisk: g.negRisk ?? false,
+    fee,
+    endTs,
+    closed: g.closed,
+    winnerIndex: g.closed ? winnerOf(g.outcomePrices) : null,
+  };
+}
+
+/** A resolved market prices the winner at 1 and the rest at 0; anything else is not (yet) resolved. */
+function winnerOf(prices: readonly (string | number)[] | null | undefined): number | null {
+  if (!prices) return null;
+  const p = prices.map(Number);
+  const ones = p.filter((x) => x === 1).length;
+  const zeros = p.filter((x) => x === 0).length;
+  if (ones !== 1 || zeros !== p.length - 1) return null;
+  return p.indexOf(1);
+}
+
+/**
+ * Polymarket moves a market to a 0.001 tick when its price passes 0.96 or 0.04, and Gamma reports
+ * only the current tick; so a historical fill near the extremes may sit on the finer grid.
+ */
+export function effectiveTick(price: number, marketTick: number | undefined): number {
+  const tick = marketTick ?? 0.0001;
+  if (tick > 0.001 && (price > 0.96 || price < 0.04)) return 0.001;
+  return tick;
+}
+
+function decimalsOf(tick: number): number {
+  return Math.max(0, Math.ceil(-Math.log10(tick) - 1e-9));
+}
+
+/** Checks a price (finite, inside (0,1), on the tick grid) and removes float noise. */
+export function checkedPrice(price: number, marketTick: number | undefined, field: string): number {
+  const tick = effectiveTick(price, marketTick);
+  try {
+    assertPrice(price, tick, field);
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  return Number(price.toFixed(decimalsOf(tick)));
+}
+
+function checkedSize(size: number, field: string): number {
+  if (!(size > 0)) throw bad(`${field} must be positive, got ${size}`);
+  return Number(size.toFixed(6));
+}
+
+function checkedTxHash(h: string, field: string): string {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(h)) throw bad(`${field}: must be a 0x-prefixed 32-byte hash, got "${h}"`);
+  return h.toLowerCase();
+}
+
+/** Idempotency key for a non-trade activity (the Data API has no log index or activity id). */
+export function activityKey(a: {
+  txHash: string;
+  wallet: string;
+  type: NonTradeType;
+  marketId: string;
+  size: number;
+  usdcSize: number;
+}): string {
+  return `${a.txHash.toLowerCase()}:${a.wallet.toLowerCase()}:${a.type}:${a.marketId.toLowerCase()}:${a.size}:${a.usdcSize}`;
+}
+
+export interface ConvertOptions {
+  /** Tick size of a market, when known; prices are checked against it. */
+  tickOf?: (conditionId: string) => number | undefined;
+  source?: SourceKind;
+}
+
+/**
+ * Validates one Data API `/activity` record and converts it to a LeaderEvent; returns null for
+ * activity types polycopy does not model. `what` names the record in errors (e.g. "activity[3]").
+ */
+export function toLeaderEvent(raw: unknown, what: string, opts: ConvertOptions = {}): LeaderEvent | null {
+  const r = parseWith(activityRecordSchema, raw, what);
+  if (!(ACTIVITY_TYPES as readonly string[]).includes(r.type)) return null;
+  const source = opts.source ?? "poll";
+  if (r.type === "TRADE") return tradeFromActivity(r, what, opts, source);
+  const cid = parseWith(conditionIdSchema, r.conditionId, `${what}.conditionId`).toLowerCase();
+  const txHash =
+    r.transactionHash === "" ? null : checkedTxHash(r.transactionHash, `${what}.transactionHash`);
+  const type = r.type as NonTradeType;
+  const size = Number(r.size.toFixed(6));
+  const usdcSize = Number(r.usdcSize.toFixed(6));
+  return {
+    type,
+    key: activityKey({
+      txHash: txHash ?? `ts${r.timestamp}`,
+      wallet: r.proxyWallet,
+      type,
+      marketId: cid,
+      size,
+      usdcSize,
+    }),
+    wallet: r.proxyWallet,
+    marketId: cid,
+    size,
+    usdcSize,
+    ts: r.timestamp * 1000,
+    txHash,
+    source,
+  };
+}
+
+function tradeFromActivity(
+  r: ActivityRecord,
+  what: string,
+  opts: ConvertOptions,
+  source: SourceKind,
+): LeaderFill {
+  if (r.side !== "BUY" && r.side !== "SELL")
+    throw bad(`${what}.side: must be BUY or SELL for a TRADE, got "${r.side}"`);
+  parseWith(tokenIdSchema, r.asset, `${what}.asset`);
+  const cid = parseWith(conditionIdSchema, r.conditionId, `${what}.conditionId`).toLowerCase();
+  if (r.outcomeIndex < 0 || r.outcomeIndex > 100) {
+    throw bad(`${what}.outcomeIndex: must be a small non-negative integer, got ${r.outcomeIndex}`);
+  }
+  return makeFill({
+    wallet: r.proxyWallet,
+    marketId: cid,
+    tokenId: r.asset,
+    outcomeIndex: r.outcomeIndex,
+    side: r.side,
+    price: r.price,
+    size: r.size,
+    tsSec: r.timestamp,
+    txHash: r.transactionHash,
+    what,
+    opts,
+    source,
+  });
+}
+
+function makeFill(f: {
+  wallet: string;
+  marketId: string;
+  tokenId: string;
+  outcomeIndex: number;
+  side: "BUY" | "SELL";
+  price: number;
+  size: number;
+  tsSec: number;
+  txHash: string;
+  what: string;
+  opts: ConvertOptions;
+  source: SourceKind;
+}): LeaderFill {
+  const price = checkedPrice(f.price, f.opts.tickOf?.(f.marketId), `${f.what}.price`);
+  const size = checkedSize(f.size, `${f.what}.size`);
+  const txHash = checkedTxHash(f.txHash, `${f.what}.transactionHash`);
+  return {
+    type: "TRADE",
+    key: apiFillKey({ txHash, wallet: f.wallet, tokenId: f.tokenId, side: f.side, size, price }),
+    wallet: f.wallet,
+    marketId: f.marketId,
+    tokenId: f.tokenId,
+    outcomeIndex: f.outcomeIndex,
+    side: f.side,
+    price,
+    size,
+    ts: f.tsSec * 1000,
+    role: null,
+    txHash,
+    source: f.source,
+  };
+}
+
+/** Validates one Data API `/trades` record and converts it to a LeaderFill. */
+export function tradeToFill(raw: unknown, what: string, opts: ConvertOptions = {}): LeaderFill {
+  const r = parseWith(tradeRecordSchema, raw, what);
+  return makeFill({
+    wallet: r.proxyWallet,
+    marketId: r.conditionId.toLowerCase(),
+    tokenId: r.asset,
+    outcomeIndex: r.outcomeIndex,
+    side: r.side,
+    price: r.price,
+    size: r.size,
+    tsSec: r.timestamp,
+    txHash: r.transactionHash,
+    what,
+    opts,
+    source: opts.source ?? "poll",
+  });
+}
+
+/** Validates a CLOB `/book` response; returns the book with bids best-first and asks best-first. */
+export function toOrderBook(raw: unknown, what = "clob book", nowMs: number = Date.now()): OrderBook {
+  const b = parseWith(clobBookSchema, raw, what);
+  const levels = (ls: readonly { price: number; size: number }[], side: string): Level[] =>
+    ls.map((l, i) => ({
+      price: checkedPrice(l.price, b.tick_size, `${what}.${side}[${i}].price`),
+      size: l.size,
+    }));
+  const bids = levels(b.bids, "bids").sort((x, y) => y.price - x.price);
+  const asks = levels(b.asks, "asks").sort((x, y) => x.price - y.price);
+  const ts = b.timestamp == null ? nowMs : Number(b.timestamp);
+  if (!Number.isFinite(ts)) throw bad(`${what}.timestamp: must be ms since epoch`);
+  return { tokenId: b.asset_id, bids, asks, ts, tickSize: b.tick_size };
+}
