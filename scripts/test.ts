@@ -1,7 +1,8 @@
 /**
  * `npm test`: runs every *.test.ts under src/ and test/ with node's test runner, against real
  * parts: a local PostgreSQL (scripts/pg-ensure.sh starts one, installing it if needed, unless
- * TEST_DATABASE_URL is set). Extra arguments go to `node --test`.
+ * TEST_DATABASE_URL is set) and Debian's chromium for browser tests (scripts/chromium-ensure.sh,
+ * exported as CHROMIUM_PATH). Extra arguments go to `node --test`.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -26,6 +27,17 @@ if (!env.TEST_DATABASE_URL) {
       "test: could not start PostgreSQL; set TEST_DATABASE_URL to a database the tests may use\n",
     );
   }
+}
+
+// Browser tests drive Debian's chromium (scripts/chromium-ensure.sh installs it when root and missing).
+if (!env.CHROMIUM_PATH) {
+  const ch = spawnSync("bash", ["scripts/chromium-ensure.sh"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const path = ch.stdout.trim();
+  // On failure the browser tests fail loudly (they never skip) and say what is missing.
+  if (ch.status === 0 && path) env.CHROMIUM_PATH = path;
 }
 
 const globs = ["src/**/*.test.ts"];

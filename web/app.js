@@ -455,6 +455,7 @@ function takeTokenFromFragment() {
 }
 
 takeTokenFromFragment();
+window.addEventListener("hashchange", takeTokenFromFragment);
 $("kill-switch-toggle").addEventListener("click", toggleKillSwitch);
 $("control-form").addEventListener("submit", (e) => e.preventDefault());
 refresh();
