@@ -1,7 +1,7 @@
 import { chainFillKey, type LeaderEvent, type NonTradeType, type Side } from "../domain/fill.ts";
+import type { Rng } from "../domain/rng.ts";
 import type { SimLabel } from "../domain/wallet.ts";
 import { type SimMarket, touchAt, yesMidAt } from "./markets.ts";
-import type { Rng } from "./rng.ts";
 
 export const MM_STYLES = [
   "quoter",

@@ -1,6 +1,6 @@
 import type { OrderBook } from "../domain/book.ts";
 import type { Market } from "../domain/market.ts";
-import { Rng } from "./rng.ts";
+import { Rng } from "../domain/rng.ts";
 
 /** Price-path resolution: one latent point per STEP_MS; prices in between are linear. */
 export const STEP_MS = 10 * 60_000;

@@ -2,10 +2,10 @@ import type { OrderBook } from "../domain/book.ts";
 import { PolycopyError } from "../domain/errors.ts";
 import type { LeaderEvent } from "../domain/fill.ts";
 import type { Market } from "../domain/market.ts";
+import { Rng } from "../domain/rng.ts";
 import type { SimLabel } from "../domain/wallet.ts";
 import { ALL_STYLES, labelOf, runAgent, type Style } from "./agents.ts";
 import { bookAt, generateMarkets, type SimMarket, yesMidAt } from "./markets.ts";
-import { Rng } from "./rng.ts";
 
 export interface SimParams {
   seed: number;

@@ -1,5 +1,8 @@
 import type { Command } from "commander";
+import { register as registerClassify } from "./classify.ts";
 import { register as registerConfig } from "./config.ts";
+import { register as registerEval } from "./eval.ts";
+import { register as registerReport } from "./report.ts";
 import { register as registerSimulate } from "./simulate.ts";
 
 /**
@@ -9,5 +12,8 @@ import { register as registerSimulate } from "./simulate.ts";
  */
 export function registerCommands(program: Command): void {
   registerConfig(program);
+  registerClassify(program);
+  registerEval(program);
+  registerReport(program);
   registerSimulate(program);
 }

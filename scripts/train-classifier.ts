@@ -1,0 +1,52 @@
+/**
+ * Fits the market-maker classifier on simulator seeds reserved for training (1001–1004, both
+ * regimes, several noise levels) and writes src/analytics/model.json. Evaluation uses other seeds
+ * (see README: `polycopy eval`), never these. Run: node scripts/train-classifier.ts
+ */
+import { writeFileSync } from "node:fs";
+import { accumulate, DEFAULT_ANALYZE_OPTIONS } from "../src/analytics/analyze.ts";
+import { featuresOf, MODEL_FEATURES, type ModelFeature } from "../src/analytics/features.ts";
+import { fitSignConstrained } from "../src/analytics/model.ts";
+import { simulate } from "../src/sim/simulate.ts";
+
+const TRAIN = [
+  { seed: 1001, noise: 0.3, regime: "base" },
+  { seed: 1002, noise: 0.6, regime: "base" },
+  { seed: 1003, noise: 0.8, regime: "base" },
+  { seed: 1004, noise: 0.5, regime: "shifted" },
+] as const;
+
+const rows: Record<ModelFeature, number>[] = [];
+const y: number[] = [];
+for (const t of TRAIN) {
+  const r = simulate({
+    seed: t.seed,
+    noise: t.noise,
+    regime: t.regime,
+    days: 60,
+    walletsPerStyle: 12,
+    markets: 120,
+  });
+  const { accs } = accumulate(r.events);
+  for (const l of r.labels) {
+    if (l.label !== "market_maker" && l.label !== "directional") continue;
+    const acc = accs.get(l.wallet);
+    if (!acc) continue;
+    const aggs = [...acc.markets.values()].filter((a) => a.fills > 0);
+    if (acc.fills < DEFAULT_ANALYZE_OPTIONS.minFills || aggs.length < DEFAULT_ANALYZE_OPTIONS.minMarkets)
+      continue;
+    rows.push(featuresOf(acc, aggs).x);
+    y.push(l.label === "market_maker" ? 1 : 0);
+  }
+  process.stderr.write(`train: seed ${t.seed} -> ${rows.length} wallets so far\n`);
+}
+const model = fitSignConstrained(
+  rows,
+  y,
+  2,
+  `simulator seeds ${TRAIN.map((t) => t.seed).join(",")}; n=${rows.length}`,
+);
+writeFileSync(new URL("../src/analytics/model.json", import.meta.url), `${JSON.stringify(model, null, 1)}\n`);
+for (const [i, f] of MODEL_FEATURES.entries())
+  process.stdout.write(`${f.padEnd(28)} ${model.coef[i]!.toFixed(3)}\n`);
+process.stdout.write(`intercept ${model.intercept.toFixed(3)}; trained on ${model.trainedOn}\n`);

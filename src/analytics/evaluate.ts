@@ -1,0 +1,87 @@
+/**
+ * Holdout evaluation of the classifier against labels: accuracy on decided wallets, coverage,
+ * per-class precision and recall, the confusion matrix and a Wilson 95% interval on accuracy.
+ * Wallets labelled other than market_maker/directional (arbitrageur, wash) are not scored.
+ */
+import type { WalletClass } from "../domain/wallet.ts";
+import { wilson } from "./stats.ts";
+
+export interface Evaluation {
+  n: number;
+  decided: number;
+  correct: number;
+  accuracy: number;
+  coverage: number;
+  wilsonLow: number;
+  wilsonHigh: number;
+  /** confusion[label][predicted]. */
+  confusion: Record<"market_maker" | "directional", Record<WalletClass, number>>;
+  precision: Record<"market_maker" | "directional", number>;
+  recall: Record<"market_maker" | "directional", number>;
+  missing: number;
+}
+
+export function evaluate(
+  verdicts: readonly { wallet: string; class: WalletClass }[],
+  labels: ReadonlyMap<string, string>,
+): Evaluation {
+  const byWallet = new Map(verdicts.map((v) => [v.wallet, v.class]));
+  const row = () => ({ market_maker: 0, directional: 0, uncertain: 0 });
+  const confusion = { market_maker: row(), directional: row() };
+  let n = 0;
+  let missing = 0;
+  for (const [wallet, label] of labels) {
+    if (label !== "market_maker" && label !== "directional") continue;
+    const c = byWallet.get(wallet);
+    n++;
+    if (c === undefined) {
+      // A labelled wallet absent from the input counts as undecided: it lowers coverage.
+      missing++;
+      confusion[label].uncertain++;
+      continue;
+    }
+    confusion[label][c]++;
+  }
+  const correct = confusion.market_maker.market_maker + confusion.directional.directional;
+  const decided = correct + confusion.market_maker.directional + confusion.directional.market_maker;
+  const w = wilson(correct, decided);
+  const prec = (k: "market_maker" | "directional") => {
+    const predicted = confusion.market_maker[k] + confusion.directional[k];
+    return predicted > 0 ? confusion[k][k] / predicted : 0;
+  };
+  const rec = (k: "market_maker" | "directional") => {
+    const d = confusion[k].market_maker + confusion[k].directional;
+    return d > 0 ? confusion[k][k] / d : 0;
+  };
+  return {
+    n,
+    decided,
+    correct,
+    accuracy: decided > 0 ? correct / decided : 0,
+    coverage: n > 0 ? decided / n : 0,
+    wilsonLow: w.low,
+    wilsonHigh: w.high,
+    confusion,
+    precision: { market_maker: prec("market_maker"), directional: prec("directional") },
+    recall: { market_maker: rec("market_maker"), directional: rec("directional") },
+    missing,
+  };
+}
+
+export function formatEvaluation(e: Evaluation): string {
+  const f = (x: number) => x.toFixed(3);
+  const c = e.confusion;
+  return [
+    `labelled wallets (market_maker|directional): ${e.n}${e.missing ? ` (${e.missing} not in the input)` : ""}`,
+    `decided: ${e.decided}  correct: ${e.correct}`,
+    `accuracy on decided: ${f(e.accuracy)}  Wilson 95%: [${f(e.wilsonLow)}, ${f(e.wilsonHigh)}]`,
+    `coverage: ${f(e.coverage)}`,
+    `market_maker: precision ${f(e.precision.market_maker)} recall ${f(e.recall.market_maker)}`,
+    `directional:  precision ${f(e.precision.directional)} recall ${f(e.recall.directional)}`,
+    "confusion (rows = label, columns = predicted):",
+    "                 market_maker  directional  uncertain",
+    `  market_maker   ${String(c.market_maker.market_maker).padStart(12)}  ${String(c.market_maker.directional).padStart(11)}  ${String(c.market_maker.uncertain).padStart(9)}`,
+    `  directional    ${String(c.directional.market_maker).padStart(12)}  ${String(c.directional.directional).padStart(11)}  ${String(c.directional.uncertain).padStart(9)}`,
+    `accuracy=${f(e.accuracy)} coverage=${f(e.coverage)} n=${e.n}`,
+  ].join("\n");
+}

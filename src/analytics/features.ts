@@ -1,0 +1,135 @@
+/**
+ * Wallet features (quant-notes §1.3) computed from the accumulator's per-market aggregates. Every
+ * feature is defined on fills, splits, merges and redeems as the Data API reports them, so it means
+ * the same on a real Polymarket wallet as on a simulated one; none uses rewards (those are labels).
+ */
+import type { MarketAgg, WalletAccumulator } from "./accumulator.ts";
+import { binomialTwoSidedP, entropyBits } from "./stats.ts";
+
+/** The classifier's inputs, in model order. */
+export const MODEL_FEATURES = [
+  "log_fills_per_active_hour",
+  "two_sidedness",
+  "both_outcome_buying",
+  "balanced_market_share",
+  "reducing_fill_share",
+  "inventory_ratio",
+  "log_mean_hold_hours",
+  "share_closed_under_1h",
+  "share_held_to_resolution",
+  "merge_split_ratio",
+  "log_markets",
+] as const;
+export type ModelFeature = (typeof MODEL_FEATURES)[number];
+
+export interface WalletFeatures {
+  fills: number;
+  markets: number;
+  /** Model inputs. */
+  x: Record<ModelFeature, number>;
+  /** Descriptive features shown in reports (not used by the model). */
+  info: {
+    fills_per_active_hour: number;
+    median_gap_s_approx: number;
+    burstiness: number;
+    hour_entropy_bits: number;
+    size_cv: number;
+    hhi: number;
+    reversals_per_market: number;
+    round_trip_capture: number;
+    buy_share: number;
+  };
+}
+
+/** Features of a set of market aggregates (all of the wallet's, or a bootstrap resample). */
+export function featuresOf(acc: WalletAccumulator, aggs: readonly MarketAgg[]): WalletFeatures {
+  let fills = 0;
+  let sumMin = 0;
+  let sumMax = 0;
+  let bothMin = 0;
+  let bothSum = 0;
+  let balanced = 0;
+  let tested = 0;
+  let reducing = 0;
+  let absInv = 0;
+  let vol = 0;
+  let closedQty = 0;
+  let closedLogH = 0;
+  let under1h = 0;
+  let heldToEnd = 0;
+  let acquired = 0;
+  let mergeSplit = 0;
+  let notional = 0;
+  let reversals = 0;
+  let rtPnl = 0;
+  let rtQty = 0;
+  let buys = 0;
+  for (const a of aggs) {
+    fills += a.fills;
+    for (let o = 0; o < 2; o++) {
+      sumMin += Math.min(a.buy[o]!, a.sell[o]!);
+      sumMax += Math.max(a.buy[o]!, a.sell[o]!);
+    }
+    bothMin += Math.min(a.buy[0], a.buy[1]);
+    bothSum += a.buy[0] + a.buy[1];
+    if (a.fills >= 6) {
+      tested++;
+      if (a.balancedAt !== a.fills) {
+        a.balanced = binomialTwoSidedP(a.upFills, a.fills) > 0.05;
+        a.balancedAt = a.fills;
+      }
+      if (a.balanced) balanced++;
+    }
+    reducing += a.reducing;
+    absInv += Math.abs(a.inv);
+    vol += a.vol;
+    closedQty += a.closedQty;
+    closedLogH += a.closedLogHours;
+    under1h += a.closedUnder1h;
+    heldToEnd += a.heldToEndQty;
+    acquired += a.acquiredQty;
+    mergeSplit += a.merged + a.split;
+    notional += a.notional;
+    reversals += a.reversals;
+    rtPnl += a.rtPnl;
+    rtQty += a.rtQty;
+    buys += a.buy[0] + a.buy[1];
+  }
+  let hhi = 0;
+  if (notional > 0) for (const a of aggs) hhi += (a.notional / notional) ** 2;
+  const activeHours = Math.max(1, acc.activeHours.size);
+  const fph = acc.fills / activeHours;
+  const gapMean = acc.gapN > 0 ? acc.gapSum / acc.gapN : 0;
+  const gapSd = acc.gapN > 1 ? Math.sqrt(Math.max(0, acc.gapSq / acc.gapN - gapMean * gapMean)) : 0;
+  const sizeMean = acc.fills > 0 ? acc.sizeSum / acc.fills : 0;
+  const sizeSd = acc.fills > 1 ? Math.sqrt(Math.max(0, acc.sizeSq / acc.fills - sizeMean * sizeMean)) : 0;
+  const x: Record<ModelFeature, number> = {
+    log_fills_per_active_hour: Math.log(fph),
+    two_sidedness: sumMax > 0 ? sumMin / sumMax : 0,
+    both_outcome_buying: bothSum > 0 ? (2 * bothMin) / bothSum : 0,
+    balanced_market_share: tested > 0 ? balanced / tested : 0.5,
+    reducing_fill_share: fills > 0 ? reducing / fills : 0,
+    inventory_ratio: vol > 0 ? absInv / vol : 1,
+    log_mean_hold_hours: closedQty > 0 ? closedLogH / closedQty : Math.log1p(24 * 30),
+    share_closed_under_1h: closedQty > 0 ? under1h / closedQty : 0,
+    share_held_to_resolution: acquired > 0 ? heldToEnd / acquired : 0,
+    merge_split_ratio: buys > 0 ? Math.min(2, mergeSplit / buys) : 0,
+    log_markets: Math.log(Math.max(1, aggs.length)),
+  };
+  return {
+    fills,
+    markets: aggs.length,
+    x,
+    info: {
+      fills_per_active_hour: fph,
+      median_gap_s_approx: gapMean,
+      burstiness: gapSd + gapMean > 0 ? (gapSd - gapMean) / (gapSd + gapMean) : 0,
+      hour_entropy_bits: entropyBits(acc.hourOfDay),
+      size_cv: sizeMean > 0 ? sizeSd / sizeMean : 0,
+      hhi,
+      reversals_per_market: aggs.length > 0 ? reversals / aggs.length : 0,
+      round_trip_capture: rtQty > 0 ? rtPnl / rtQty : 0,
+      buy_share: vol > 0 ? buys / vol : 0,
+    },
+  };
+}

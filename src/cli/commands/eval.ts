@@ -1,0 +1,21 @@
+import type { Command } from "commander";
+
+/** `polycopy eval`: the classifier against labels; ends with `accuracy=… coverage=… n=…`. */
+export function register(program: Command): void {
+  program
+    .command("eval")
+    .description("evaluate the classifier against a labels CSV (wallet,label with market_maker|directional)")
+    .requiredOption("-i, --input <file>", "JSON Lines of Data API records, or a fills CSV")
+    .requiredOption(
+      "-l, --labels <file>",
+      "CSV with columns wallet,label (other labels, e.g. arbitrageur, are ignored)",
+    )
+    .action(async (o: { input: string; labels: string }) => {
+      const { readLabels } = await import("../../analytics/input.ts");
+      const { evaluate, formatEvaluation } = await import("../../analytics/evaluate.ts");
+      const { analyzeFile } = await import("./analyze-file.ts");
+      const labels = await readLabels(o.labels);
+      const r = await analyzeFile(o.input);
+      process.stdout.write(`${formatEvaluation(evaluate(r.verdicts, labels))}\n`);
+    });
+}
