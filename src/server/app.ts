@@ -72,6 +72,7 @@ export function createApp({ deps, metrics, hub, allowedHosts }: AppParts): Hono 
   app.use(
     "*",
     secureHeaders({
+      strictTransportSecurity: false, // plain HTTP on loopback
       contentSecurityPolicy: {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],

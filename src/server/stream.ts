@@ -5,7 +5,8 @@ import type { StreamOptions } from "./types.ts";
 export const DEFAULT_STREAM_OPTIONS: StreamOptions = {
   flushMs: 250,
   pnlIntervalMs: 1000,
-  maxEventsPerFlush: 50,
+  maxBytesPerSec: 8 * 1024,
+  maxQueued: 1000,
   heartbeatMs: 15_000,
 };
 
@@ -25,12 +26,14 @@ export interface EventStreamHubEvents {
 }
 
 /**
- * Fans bus events out to Server-Sent-Event clients at a bounded rate. The bus can carry a replay's
- * firehose; a browser needs a few KB/s. So events are queued and flushed every `flushMs`:
- * `pnl` is coalesced to the latest value and sent at most every `pnlIntervalMs`, `position` to the
- * latest per token, leader fills yield to decisions/orders/fills/breakers/alerts, and whatever exceeds
- * `maxEventsPerFlush` is dropped and reported to clients as one `dropped` message. Each flush is
- * serialized once and written to every client; a client whose buffer is full misses that chunk.
+ * Fans bus events out to Server-Sent-Event clients within a byte budget. The bus can carry a replay's
+ * firehose; a browser needs a few KB/s. Events are queued and flushed every `flushMs` while a token
+ * bucket of `maxBytesPerSec` (holding at most one second's worth) allows: `pnl` is coalesced to the
+ * latest value and sent at most every `pnlIntervalMs`, `position` to the latest per token;
+ * decisions, orders, fills, breakers, alerts and status wait for budget in order (the oldest are
+ * dropped beyond `maxQueued`); leader fills that do not fit the current flush are dropped. Drops are
+ * reported to clients as one `dropped` message. Each flush is serialized once and written to every
+ * client; a client whose buffer is full misses that chunk.
  */
 export class EventStreamHub {
   readonly #opts: StreamOptions;
@@ -41,15 +44,18 @@ export class EventStreamHub {
   #bulk: EngineEvent[] = [];
   #positions = new Map<string, EngineEvent>();
   #pnl: EngineEvent | null = null;
-  #lastPnlSent = 0;
+  #lastPnlSent = Number.NEGATIVE_INFINITY;
   #dropped = 0;
   #seq = 0;
+  #budget: number;
+  #lastRefill = Date.now();
   readonly #off: () => void;
   readonly #flushTimer: NodeJS.Timeout;
   readonly #heartbeatTimer: NodeJS.Timeout;
 
   constructor(bus: EventBus, opts: Partial<StreamOptions> = {}, hooks: Partial<EventStreamHubEvents> = {}) {
     this.#opts = { ...DEFAULT_STREAM_OPTIONS, ...opts };
+    this.#budget = this.#opts.maxBytesPerSec;
     this.#hooks = { onClients: hooks.onClients ?? (() => {}), onDropped: hooks.onDropped ?? (() => {}) };
     this.#off = bus.onAny((e) => this.#enqueue(e));
     this.#flushTimer = setInterval(() => this.flush(), this.#opts.flushMs);
@@ -93,39 +99,50 @@ export class EventStreamHub {
     });
   }
 
-  /** Sends everything queued that the budget allows. Called by the timer; public for tests. */
+  /** Sends what the budget allows. Called by the timer; public for tests. */
   flush(now: number = Date.now()): void {
+    const rate = this.#opts.maxBytesPerSec;
+    this.#budget = Math.min(rate, this.#budget + (rate * Math.max(0, now - this.#lastRefill)) / 1000);
+    this.#lastRefill = now;
     if (this.#clients.size === 0) {
       this.#clearQueues();
       return;
     }
-    const max = this.#opts.maxEventsPerFlush;
-    const out: StreamMessage[] = [];
-    const take = (list: EngineEvent[]): void => {
-      const n = Math.min(list.length, Math.max(0, max - out.length));
-      for (let i = 0; i < n; i++) out.push(list[i]!);
-      this.#dropped += list.length - n;
+    let text = "";
+    /** Appends one message if it fits the budget; returns false (and sends nothing) if not. */
+    const fits = (m: StreamMessage): boolean => {
+      const json = JSON.stringify(m);
+      const cost = Buffer.byteLength(json) + 16;
+      if (cost > this.#budget) return false;
+      this.#budget -= cost;
+      this.#seq++;
+      text += `id: ${this.#seq}\ndata: ${json}\n\n`;
+      return true;
     };
-    take(this.#important);
-    take([...this.#positions.values()]);
-    take(this.#bulk);
-    this.#important = [];
-    this.#bulk = [];
-    this.#positions.clear();
-    if (this.#pnl && now - this.#lastPnlSent >= this.#opts.pnlIntervalMs) {
-      out.push(this.#pnl);
+
+    let i = 0;
+    while (i < this.#important.length && fits(this.#important[i]!)) i++;
+    this.#important = i === this.#important.length ? [] : this.#important.slice(i);
+    for (const [token, e] of this.#positions) {
+      if (!fits(e)) break;
+      this.#positions.delete(token);
+    }
+    if (this.#pnl && now - this.#lastPnlSent >= this.#opts.pnlIntervalMs && fits(this.#pnl)) {
       this.#pnl = null;
       this.#lastPnlSent = now;
     }
+    let j = 0;
+    while (j < this.#bulk.length && fits(this.#bulk[j]!)) j++;
+    this.#dropped += this.#bulk.length - j;
+    this.#bulk = [];
+
     if (this.#dropped > 0) {
+      // Outside the budget: a few bytes that tell the page its feed is incomplete.
       this.#hooks.onDropped(this.#dropped);
-      out.push({ type: "dropped", count: this.#dropped, ts: now });
+      text += this.#format({ type: "dropped", count: this.#dropped, ts: now });
       this.#dropped = 0;
     }
-    if (out.length === 0) return;
-    let text = "";
-    for (const m of out) text += this.#format(m);
-    this.#broadcast(text);
+    if (text !== "") this.#broadcast(text);
   }
 
   /** Ends every client stream and stops listening to the bus. */
@@ -146,21 +163,30 @@ export class EventStreamHub {
 
   #enqueue(e: EngineEvent): void {
     if (this.#clients.size === 0) return;
-    const cap = this.#opts.maxEventsPerFlush;
+    const cap = this.#opts.maxQueued;
     switch (e.type) {
       case "pnl":
         this.#pnl = e;
         return;
       case "position":
+        this.#positions.delete(e.position.tokenId); // re-insert: the map's order is the send order
         this.#positions.set(e.position.tokenId, e);
+        if (this.#positions.size > cap) {
+          const oldest = this.#positions.keys().next().value as string;
+          this.#positions.delete(oldest);
+          this.#dropped++;
+        }
         return;
       case "leader_fill":
         if (this.#bulk.length < cap) this.#bulk.push(e);
         else this.#dropped++;
         return;
       default:
-        if (this.#important.length < cap) this.#important.push(e);
-        else this.#dropped++;
+        this.#important.push(e);
+        if (this.#important.length > cap) {
+          this.#important.shift();
+          this.#dropped++;
+        }
     }
   }
 

@@ -89,8 +89,14 @@ export interface StreamOptions {
   flushMs: number;
   /** Minimum interval between two `pnl` events sent to a client, ms (pnl is coalesced to the latest). */
   pnlIntervalMs: number;
-  /** Most events (after coalescing) sent per flush; the rest are counted and reported as `dropped`. */
-  maxEventsPerFlush: number;
+  /**
+   * Bytes of event data per second sent to each client (a token bucket holding at most one second's
+   * worth). Decisions, orders, fills, breakers, alerts and status wait for budget (in order, up to
+   * `maxQueued`); leader fills that do not fit are dropped and reported as a `dropped` count.
+   */
+  maxBytesPerSec: number;
+  /** Events kept waiting for budget before the oldest are dropped (bounds memory). */
+  maxQueued: number;
   /** Interval of SSE keep-alive comments, ms. */
   heartbeatMs: number;
 }
