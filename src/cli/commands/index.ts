@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { register as registerClassify } from "./classify.ts";
 import { register as registerConfig } from "./config.ts";
 import { register as registerEval } from "./eval.ts";
+import { register as registerIngest } from "./ingest.ts";
 import { register as registerReport } from "./report.ts";
 import { register as registerSimulate } from "./simulate.ts";
 
@@ -12,6 +13,7 @@ import { register as registerSimulate } from "./simulate.ts";
  */
 export function registerCommands(program: Command): void {
   registerConfig(program);
+  registerIngest(program);
   registerClassify(program);
   registerEval(program);
   registerReport(program);

@@ -1,0 +1,200 @@
+import type { Command } from "commander";
+import { intOption, listOption } from "../options.ts";
+
+interface IngestOptions {
+  from: string;
+  url?: string;
+  file?: string;
+  wallets?: string[];
+  days?: number;
+  pageSize?: number;
+  overlap: number;
+  follow?: boolean;
+  interval: number;
+  config?: string;
+}
+
+/**
+ * `polycopy ingest`: streams leader activity into the store. Each batch is persisted together with
+ * the source's cursor (Store.ingestBatch), so an interrupted ingest (even kill -9) resumes where it
+ * stopped and neither loses nor doubles an event.
+ */
+export function register(program: Command): void {
+  program
+    .command("ingest")
+    .description("ingest leader wallet activity into the store from Polymarket, a local stand-in, or a file")
+    .requiredOption("--from <source>", "standin | polymarket | file")
+    .option(
+      "--url <url>",
+      "stand-in base URL (serves Gamma, Data API and CLOB paths), e.g. http://127.0.0.1:8790",
+    )
+    .option("--file <file>", "Data API activity JSON Lines (e.g. data/sim/activity.jsonl) for --from file")
+    .option(
+      "--wallets <list>",
+      "comma-separated wallet addresses (default: the config's wallets)",
+      listOption,
+    )
+    .option(
+      "--days <n>",
+      "backfill depth in days for wallets without a cursor (default: config)",
+      intOption("--days"),
+    )
+    .option("--page-size <n>", "Data API records per request (max 500)", intOption("--page-size"))
+    .option("--overlap <sec>", "seconds re-read before each wallet's cursor", intOption("--overlap"), 120)
+    .option("--follow", "keep polling for new activity until interrupted")
+    .option("--interval <ms>", "poll interval with --follow", intOption("--interval"), 5000)
+    .option("-c, --config <file>", "config file (default: polycopy.config.json if present)")
+    .action(async (o: IngestOptions) => {
+      await runIngest(o);
+    });
+}
+
+async function runIngest(o: IngestOptions): Promise<void> {
+  const { PolycopyError } = await import("../../domain/errors.ts");
+  const { isAddress, normalizeAddress } = await import("../../domain/wallet.ts");
+  const { loadConfig } = await import("../../config/config.ts");
+  const { openStore } = await import("../../store/open.ts");
+  const { progressBar } = await import("../progress.ts");
+  const bad = (msg: string) => new PolycopyError("CLI_INVALID", msg, { userFacing: true });
+
+  if (!["standin", "polymarket", "file"].includes(o.from)) {
+    throw bad(`--from must be standin, polymarket or file, got "${o.from}"`);
+  }
+  if (o.days !== undefined && (o.days < 1 || o.days > 3650))
+    throw bad(`--days must be 1..3650, got ${o.days}`);
+  if (o.pageSize !== undefined && (o.pageSize < 1 || o.pageSize > 500)) {
+    throw bad(`--page-size must be 1..500, got ${o.pageSize}`);
+  }
+  if (o.overlap < 0) throw bad(`--overlap must be ≥ 0, got ${o.overlap}`);
+  if (o.interval < 100) throw bad(`--interval must be ≥ 100 ms, got ${o.interval}`);
+  const cfg = loadConfig(o.config === undefined ? {} : { file: o.config });
+  const wallets = (o.wallets ?? cfg.wallets.map((w) => w.address)).map((w) => {
+    if (!isAddress(w)) throw bad(`--wallets: "${w}" is not a 0x-prefixed 40-hex-digit address`);
+    return normalizeAddress(w);
+  });
+  const days = o.days ?? cfg.polymarket.backfillDays;
+
+  type Src = import("../../sources/source.ts").LeaderSource;
+  let source: Src;
+  let adapter: import("../../polymarket/adapter.ts").PolymarketAdapter | null = null;
+  let fileMarkets: import("../../domain/market.ts").Market[] = [];
+  const bar = progressBar(o.from === "file" ? "ingest (bytes)" : "ingest (wallets)");
+
+  if (o.from === "file") {
+    if (!o.file) throw bad("--from file needs --file <activity.jsonl>");
+    const { FileSource } = await import("../../sources/file-source.ts");
+    const fs = new FileSource({
+      file: o.file,
+      wallets,
+      sinceTs: o.days === undefined ? undefined : Date.now() - days * 86_400_000,
+      onProgress: (d, t) => bar.update(d, t),
+    });
+    fileMarkets = await fs.markets();
+    source = fs;
+  } else {
+    let urls: { gammaUrl: string; dataUrl: string; clobUrl: string };
+    if (o.from === "standin") {
+      if (!o.url) throw bad("--from standin needs --url <base URL of the stand-in>");
+      if (!/^https?:\/\/[^\s/]+/.test(o.url)) throw bad(`--url must be an http(s) URL, got "${o.url}"`);
+      urls = { gammaUrl: o.url, dataUrl: o.url, clobUrl: o.url };
+    } else {
+      urls = {
+        gammaUrl: cfg.polymarket.gammaUrl,
+        dataUrl: cfg.polymarket.dataUrl,
+        clobUrl: cfg.polymarket.clobUrl,
+      };
+    }
+    if (wallets.length === 0) {
+      throw bad("no wallets to ingest: pass --wallets 0x…,0x… or list wallets in the config");
+    }
+    const { PolymarketAdapter } = await import("../../polymarket/adapter.ts");
+    const { PollSource } = await import("../../sources/poll-source.ts");
+    const { childLogger } = await import("../../log.ts");
+    const log = childLogger("ingest");
+    adapter = new PolymarketAdapter({
+      urls,
+      ...(o.pageSize === undefined ? {} : { pageSize: o.pageSize }),
+      http: { onRetry: (r) => log.warn(r, "retrying request") },
+    });
+    source = new PollSource({
+      adapter,
+      wallets,
+      backfillDays: days,
+      overlapSec: o.overlap,
+      follow: o.follow ?? false,
+      pollIntervalMs: o.interval,
+      // The cursor is per data service: a stand-in and the real API must not share one.
+      name: o.from === "standin" ? `poll:standin:${o.url}` : "poll:data-api",
+      onProgress: (d, t) => bar.update(d, t),
+    });
+  }
+
+  const store = await openStore({
+    ...(cfg.databaseUrl === undefined ? {} : { databaseUrl: cfg.databaseUrl }),
+    dataDir: cfg.dataDir,
+  });
+  const ac = new AbortController();
+  const stop = () => ac.abort(new Error("interrupted"));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  const t0 = performance.now();
+  let received = 0;
+  let inserted = 0;
+  const storedMarkets = new Set<string>();
+  const walletsSeen = new Set<string>(wallets);
+  try {
+    if (fileMarkets.length > 0) {
+      await store.upsertMarkets(fileMarkets);
+      for (const m of fileMarkets) storedMarkets.add(m.id);
+    }
+    const cursor = await store.getCursor(source.name);
+    for await (const b of source.stream(cursor, ac.signal)) {
+      if (adapter) {
+        // Markets before the events that reference them.
+        const fresh = adapter.knownMarkets().filter((m) => !storedMarkets.has(m.id));
+        if (fresh.length > 0) {
+          await store.upsertMarkets(fresh);
+          for (const m of fresh) storedMarkets.add(m.id);
+        }
+      }
+      received += b.events.length;
+      for (const e of b.events) walletsSeen.add(e.wallet);
+      inserted += await store.ingestBatch(source.name, b.events, b.cursor);
+    }
+    bar.stop();
+    await registerWallets(store, walletsSeen);
+    const total = await store.countLeaderEvents();
+    const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    const stats = adapter
+      ? ` (${adapter.http.stats.requests} requests, ${adapter.http.stats.retries} retries)`
+      : "";
+    process.stdout.write(
+      `ingested ${inserted} new events (${received - inserted} already stored) from ${o.from} in ${secs}s${stats}; ` +
+        `${storedMarkets.size} markets; the store now holds ${total} leader events\n`,
+    );
+  } finally {
+    bar.stop();
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    await store.close();
+  }
+}
+
+/** Adds wallets the store does not know yet (not followed); existing records are left as they are. */
+async function registerWallets(
+  store: import("../../store/store.ts").Store,
+  wallets: Iterable<string>,
+): Promise<void> {
+  for (const address of wallets) {
+    if (await store.getWallet(address)) continue;
+    await store.upsertWallet({
+      address,
+      alias: null,
+      class: null,
+      pMm: null,
+      score: null,
+      followed: false,
+      updatedTs: Date.now(),
+    });
+  }
+}
