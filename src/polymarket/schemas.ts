@@ -19,19 +19,20 @@ const nonNegNum = num.pipe(z.number().nonnegative("must not be negative"));
 /** Gamma encodes several arrays as JSON strings ("[\"Yes\", \"No\"]"); accept either form. */
 function jsonStringArray<T extends z.ZodType>(item: T) {
   return z
-    .union([
-      z.array(item),
-      z.string().transform((s, ctx): unknown[] => {
+    .unknown()
+    .transform((v, ctx): unknown[] => {
+      if (Array.isArray(v)) return v;
+      if (typeof v === "string") {
         try {
-          const v: unknown = JSON.parse(s);
-          if (Array.isArray(v)) return v;
+          const x: unknown = JSON.parse(v);
+          if (Array.isArray(x)) return x;
         } catch {
-          // fall through to the issue below
+          // reported below
         }
-        ctx.addIssue({ code: "custom", message: "must be a JSON array (encoded as a string)" });
-        return z.NEVER;
-      }),
-    ])
+      }
+      ctx.addIssue({ code: "custom", message: "must be a JSON array (or a string encoding one)" });
+      return z.NEVER;
+    })
     .pipe(z.array(item));
 }
 
