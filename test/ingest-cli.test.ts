@@ -246,3 +246,44 @@ describe("polycopy ingest", () => {
     }
   });
 });
+
+describe("polycopy wallets", () => {
+  it("lists ingested wallets with their fill and event counts", async () => {
+    const sim = simulate({ seed: 5, days: 3, walletsPerStyle: 1, markets: 6 });
+    const dir = mkdtempSync(join(tmpdir(), "polycopy-wallets-"));
+    const files = writeSimFiles(sim, join(dir, "sim"));
+    const ing = spawnSync(process.execPath, [MAIN, "ingest", "--from", "file", "--file", files.activity], {
+      cwd: dir,
+      env: env(dir),
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    assert.equal(ing.status, 0, ing.stderr);
+    const r = spawnSync(process.execPath, [MAIN, "wallets", "--json"], {
+      cwd: dir,
+      env: env(dir),
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const rows = JSON.parse(r.stdout) as { address: string; fills: number; events: number }[];
+    const want = new Map<string, { fills: number; events: number }>();
+    for (const e of sim.events) {
+      const w = want.get(e.wallet) ?? { fills: 0, events: 0 };
+      w.events++;
+      if (e.type === "TRADE") w.fills++;
+      want.set(e.wallet, w);
+    }
+    assert.equal(rows.length, want.size);
+    for (const row of rows) assert.deepEqual({ fills: row.fills, events: row.events }, want.get(row.address));
+    const table = spawnSync(process.execPath, [MAIN, "wallets"], {
+      cwd: dir,
+      env: env(dir),
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    assert.equal(table.status, 0, table.stderr);
+    assert.match(table.stdout, /^address\s+alias\s+class\s+followed\s+fills\s+events/);
+    assert.equal(table.stdout.trim().split("\n").length, want.size + 1);
+  });
+});

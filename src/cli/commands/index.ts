@@ -5,6 +5,7 @@ import { register as registerEval } from "./eval.ts";
 import { register as registerIngest } from "./ingest.ts";
 import { register as registerReport } from "./report.ts";
 import { register as registerSimulate } from "./simulate.ts";
+import { register as registerWallets } from "./wallets.ts";
 
 /**
  * Each command lives in its own file in this folder and exports `register(program)`, which declares
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerEval(program);
   registerReport(program);
   registerSimulate(program);
+  registerWallets(program);
 }
