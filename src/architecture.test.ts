@@ -16,7 +16,7 @@ const RANK: Record<string, number> = {
   sim: 1,
   analytics: 1,
   sources: 2,
-  strategy: 3,
+  strategy: 4,
   risk: 3,
   venues: 4,
   engine: 5,

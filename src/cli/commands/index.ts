@@ -4,6 +4,7 @@ import { register as registerConfig } from "./config.ts";
 import { register as registerEval } from "./eval.ts";
 import { register as registerIngest } from "./ingest.ts";
 import { register as registerReport } from "./report.ts";
+import { register as registerRun } from "./run.ts";
 import { register as registerSimulate } from "./simulate.ts";
 import { register as registerWallets } from "./wallets.ts";
 
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   registerClassify(program);
   registerEval(program);
   registerReport(program);
+  registerRun(program);
   registerSimulate(program);
   registerWallets(program);
 }

@@ -1,0 +1,70 @@
+/**
+ * Copy-engine benchmark (issue 4 targets), on one core:
+ *  - leader fill -> order ready: latency of CopyEngine.handle for followed-wallet fills (filters,
+ *    sizing, risk gate, simulated venue execution, ledger), p50/p99;
+ *  - replay throughput: all leader events of a 90-day, 308-wallet simulation through the full
+ *    pipeline (every event updates prices; followed wallets' fills go through every stage);
+ *  - the same events merely parsed from JSON Lines, and the ratio of the two.
+ */
+import { runComparison, runStrategy } from "../src/backtest/run.ts";
+import { DEFAULT_RISK_CONFIG } from "../src/risk/config.ts";
+import { simulate } from "../src/sim/simulate.ts";
+import { quantile, reportBench } from "./report.ts";
+
+const sim = simulate({ seed: 7, days: 90 });
+const lines = sim.events.map((e) => JSON.stringify(e));
+const n = sim.events.length;
+
+// Leaders as the demo picks them (top 25 by warm-up volume, classified on 20 days).
+const cmp = runComparison(
+  { ...sim, events: sim.events.filter((e) => e.ts < sim.events[0]!.ts + 25 * 86_400_000) },
+  DEFAULT_RISK_CONFIG,
+  {
+    warmupDays: 20,
+    topN: 25,
+  },
+);
+const from = cmp.warmupEnd;
+
+// Parse only.
+let t = performance.now();
+let parsed = 0;
+for (const l of lines) parsed += (JSON.parse(l) as { size: number }).size > 0 ? 1 : 0;
+const parseSecs = (performance.now() - t) / 1000;
+
+// Full pipeline replay (best of 3 to let the JIT settle).
+let best = Number.POSITIVE_INFINITY;
+for (let i = 0; i < 3; i++) {
+  t = performance.now();
+  runStrategy("bench", "aware", sim, cmp.leaders, DEFAULT_RISK_CONFIG, from);
+  best = Math.min(best, (performance.now() - t) / 1000);
+}
+
+// Per-fill latency for followed wallets.
+const r = runStrategy(
+  "lat",
+  "aware",
+  { ...sim, events: sim.events.filter((e) => e.ts < from) },
+  cmp.leaders,
+  DEFAULT_RISK_CONFIG,
+  from,
+);
+const eng = r.engine;
+const lat: number[] = [];
+for (const e of sim.events) {
+  if (e.ts < from) continue;
+  if (e.type !== "TRADE" || !cmp.leaders.has(e.wallet)) {
+    eng.handle(e);
+    continue;
+  }
+  const s = performance.now();
+  eng.handle(e);
+  lat.push(performance.now() - s);
+}
+
+reportBench("pipeline_events", n, "events");
+reportBench("pipeline_replay_throughput", Math.round(n / best), "events/s");
+reportBench("pipeline_parse_only_throughput", Math.round(parsed / parseSecs), "events/s");
+reportBench("pipeline_replay_vs_parse_ratio", best / parseSecs, "x");
+reportBench("pipeline_leader_fill_to_order_p50", quantile(lat, 0.5) * 1000, "us");
+reportBench("pipeline_leader_fill_to_order_p99", quantile(lat, 0.99), "ms");

@@ -1,0 +1,261 @@
+/** Implementation of `polycopy run` / `polycopy demo` (kept out of the command file so --help stays fast). */
+import { randomBytes } from "node:crypto";
+import { formatComparison, runComparison } from "../../backtest/run.ts";
+import { loadConfig } from "../../config/config.ts";
+import { PolycopyError } from "../../domain/errors.ts";
+import type { EngineEvent } from "../../domain/events.ts";
+import { fromMicros } from "../../domain/units.ts";
+import { EventBus } from "../../engine/bus.ts";
+import { DEFAULT_RISK_CONFIG } from "../../risk/config.ts";
+import { simulate } from "../../sim/simulate.ts";
+import { openStore } from "../../store/open.ts";
+import type { AuditEntry } from "../../store/store.ts";
+import { progressBar } from "../progress.ts";
+
+export async function runBot(
+  o: {
+    config?: string;
+    seed: number;
+    days: number;
+    walletsPerStyle: number;
+    warmupDays: number;
+    leaders: number;
+    serve: boolean;
+    exit?: boolean;
+    live?: boolean;
+  },
+  name: string,
+): Promise<void> {
+  if (o.live) {
+    throw new PolycopyError(
+      "CLI_INVALID",
+      "--live is not available: the Polymarket venue is not implemented yet (paper trading only); see README",
+      { userFacing: true },
+    );
+  }
+  if (o.warmupDays >= o.days) {
+    throw new PolycopyError(
+      "CLI_INVALID",
+      `--warmup-days (${o.warmupDays}) must be less than --days (${o.days})`,
+      {
+        userFacing: true,
+      },
+    );
+  }
+  const cfg = loadConfig(o.config === undefined ? {} : { file: o.config });
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const t0 = performance.now();
+  const sim = simulate({ seed: o.seed, days: o.days, walletsPerStyle: o.walletsPerStyle });
+  out(
+    `${name}: simulated ${o.days} days, ${sim.labels.length} wallets, ${sim.markets.length} markets, ${sim.events.length} leader events (seed ${o.seed})`,
+  );
+
+  const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+  await store.upsertMarkets(sim.markets);
+  const fresh = await store.ingestBatch(
+    `sim:${o.seed}:${o.days}:${o.walletsPerStyle}`,
+    sim.events,
+    String(sim.events.at(-1)?.ts ?? 0),
+  );
+  out(
+    `store (${store.dialect}): ${fresh} new leader events ingested (${sim.events.length - fresh} already known)`,
+  );
+
+  const bus = new EventBus();
+  const audit: AuditEntry[] = [];
+  bus.on("decision", (e) => {
+    const d = e.decision;
+    audit.push({
+      ts: d.ts,
+      kind: "decision",
+      subject: d.wallet,
+      message: `${d.action}${d.rule ? ` [${d.rule}]` : ""}: ${d.reason}`,
+      data: { ...d },
+    });
+  });
+  bus.on("breaker", (e) =>
+    audit.push({
+      ts: e.ts,
+      kind: "breaker",
+      subject: e.scope,
+      message: `${e.from} → ${e.to}: ${e.reason}`,
+      data: null,
+    }),
+  );
+  const bar = progressBar("replay");
+  const r = runComparison(sim, DEFAULT_RISK_CONFIG, {
+    warmupDays: o.warmupDays,
+    topN: o.leaders,
+    ...(cfg.wallets.length ? { leaders: cfg.wallets.map((w) => w.address) } : {}),
+    bus,
+    onProgress: (_l, d, t) => bar.update(d, t),
+  });
+  bar.stop();
+  const engine = r.aware.engine;
+  for (let i = 0; i < audit.length; i += 500)
+    for (const a of audit.slice(i, i + 500)) await store.appendAudit(a);
+  for (const b of engine.breakers.values()) await store.saveBreaker(b);
+  for (const p of engine.positions.values()) await store.upsertPosition(p);
+
+  const byWallet = new Map(r.verdicts.map((v) => [v.wallet, v]));
+  const label = new Map(sim.labels.map((l) => [l.wallet, l]));
+  out("");
+  out(`leaders (classified on the first ${o.warmupDays} days; simulator truth in the last column):`);
+  out("wallet        class          P(MM)  score [low-high]  recommendation  truth");
+  for (const [w, p] of r.leaders) {
+    const v = byWallet.get(w);
+    out(
+      `${w.slice(0, 12)}  ${p.class.padEnd(13)} ${(v?.p_mm ?? 0).toFixed(2).padStart(5)}  ${(v?.score ?? 0).toFixed(0).padStart(5)} [${(v?.score_low ?? 0).toFixed(0)}-${(v?.score_high ?? 0).toFixed(0)}]  ${(v?.recommendation ?? "-").padEnd(14)}  ${label.get(w)?.style ?? "?"}`,
+    );
+  }
+  const c = engine.counters;
+  out("");
+  out(
+    `decisions: ${c.followedFills} leader fills from followed wallets -> ${c.copied} copied, ${c.resized} resized, ${c.skipped} skipped, ${c.blocked} blocked; ${c.fills} fills, ${c.exits} exits`,
+  );
+  const rules = new Map<string, number>();
+  for (const a of audit)
+    if (a.kind === "decision") {
+      const rule = String((a.data as { rule?: string | null }).rule ?? (a.data as { action: string }).action);
+      rules.set(rule, (rules.get(rule) ?? 0) + 1);
+    }
+  out(
+    `by rule: ${[...rules]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, n]) => `${k}=${n}`)
+      .join(", ")}`,
+  );
+  out("last decisions:");
+  for (const d of engine.recent.slice(-6))
+    out(
+      `  ${new Date(d.ts).toISOString().slice(0, 16)} ${d.wallet.slice(0, 10)} ${d.action}${d.rule ? ` [${d.rule}]` : ""}: ${d.reason}`,
+    );
+  const open = [...engine.positions.values()].filter((p) => p.qty > 0);
+  const realized = [...engine.positions.values()].reduce((s, p) => s + p.realized, 0);
+  out(
+    `positions: ${open.length} open; cash ${fromMicros(engine.cash).toFixed(2)} USD; realized ${fromMicros(realized).toFixed(2)} USD; equity ${engine.equityUsd().toFixed(2)} USD`,
+  );
+  for (const p of open.slice(0, 5))
+    out(
+      `  ${p.tokenId.slice(0, 14)}… ${fromMicros(p.qty).toFixed(1)} shares, cost ${fromMicros(p.cost).toFixed(2)}`,
+    );
+  out("");
+  out(
+    `paper run after warm-up, both on the same simulated venue (book walk, taker fees, ${DEFAULT_RISK_CONFIG.filters.latencyMs} ms latency):`,
+  );
+  out(formatComparison(r));
+  out(
+    `(${((performance.now() - t0) / 1000).toFixed(1)} s; audit log: ${audit.length} entries in ${store.dialect})`,
+  );
+
+  if (!o.serve || !cfg.server.enabled) {
+    await store.close();
+    return;
+  }
+  const { startServer } = await import("../../server/index.ts");
+  const token = process.env.POLYCOPY_API_TOKEN ?? randomBytes(18).toString("base64url");
+  const started = Date.now();
+  const server = await startServer({
+    bus,
+    store,
+    token,
+    host: cfg.server.host,
+    port: cfg.server.port,
+    snapshot: async () => {
+      const realizedNow = [...engine.positions.values()].reduce((s, p) => s + p.realized, 0);
+      const equity = Math.round(engine.equityUsd() * 1e6);
+      return {
+        mode: "paper",
+        startedTs: started,
+        equity,
+        cash: engine.cash,
+        realized: realizedNow,
+        unrealized: equity - engine.cash - realizedNow,
+        killSwitch: engine.killSwitch,
+        wallets: [...r.leaders].map(([w, p]) => {
+          const v = byWallet.get(w);
+          return {
+            wallet: w,
+            class: p.class,
+            pMm: v?.p_mm ?? 0,
+            pMmLow: v?.p_mm_low ?? 0,
+            pMmHigh: v?.p_mm_high ?? 0,
+            score: v?.score ?? 0,
+            scoreLow: v?.score_low ?? 0,
+            scoreHigh: v?.score_high ?? 0,
+            recommendation: v?.recommendation ?? "watch",
+            copied: audit.filter(
+              (a) => a.subject === w && a.kind === "decision" && /^(copied|resized)/.test(a.message),
+            ).length,
+            skipped: audit.filter(
+              (a) => a.subject === w && a.kind === "decision" && /^(skipped|blocked)/.test(a.message),
+            ).length,
+          };
+        }),
+        positions: [...engine.positions.values()].filter((p) => p.qty > 0),
+        breakers: [...engine.breakers.values()],
+        recentDecisions: [...engine.recent].reverse().slice(0, 50),
+        counters: { ...engine.counters },
+        comparison: [r.aware, r.plain].map((s) => ({
+          name: s.name,
+          return: s.return,
+          sharpe: s.sharpe,
+          maxDrawdown: s.maxDrawdown,
+          trades: s.trades,
+        })),
+      };
+    },
+    control: {
+      setKillSwitch: async (on, reason) => {
+        engine.setKillSwitch(on, reason);
+        await store.setKv("kill_switch", on ? "on" : "off");
+        await store.appendAudit({
+          ts: Date.now(),
+          kind: "kill_switch",
+          subject: "global",
+          message: `${on ? "on" : "off"}: ${reason}`,
+          data: null,
+        });
+      },
+      resetBreaker: async (scope) => {
+        const b = engine.breakers.get(scope);
+        if (!b) throw new PolycopyError("NOT_FOUND", `unknown breaker scope ${scope}`);
+        const next = {
+          ...b,
+          state: "NORMAL" as const,
+          reason: "manual reset",
+          since: Date.now(),
+          cooldownUntil: Date.now(),
+        };
+        engine.breakers.set(scope, next);
+        await store.saveBreaker(next);
+        bus.emit({
+          type: "breaker",
+          scope,
+          from: b.state,
+          to: "NORMAL",
+          reason: "manual reset",
+          ts: Date.now(),
+        } satisfies EngineEvent);
+      },
+    },
+  });
+  out("");
+  out(
+    `dashboard: ${server.url}  (state changes need header Authorization: Bearer <token>; token ${process.env.POLYCOPY_API_TOKEN ? "from POLYCOPY_API_TOKEN" : `for this session: ${token}`})`,
+  );
+  if (o.exit) {
+    await server.close();
+    await store.close();
+    return;
+  }
+  out("press Ctrl-C to stop");
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await server.close();
+  await store.close();
+  out("stopped");
+}

@@ -1,0 +1,55 @@
+import type { Command } from "commander";
+import { intOption } from "../options.ts";
+
+interface RunOptions {
+  config?: string;
+  seed: number;
+  days: number;
+  walletsPerStyle: number;
+  warmupDays: number;
+  leaders: number;
+  serve: boolean;
+  exit: boolean;
+  live?: boolean;
+}
+
+/**
+ * `polycopy run` (paper by default) and `polycopy demo` (the README quick start): simulated
+ * history into the store, leaders classified on a warm-up window, then the paper bot replays the
+ * rest against the simulated venue, side by side with plain copying; the dashboard stays up until
+ * Ctrl-C.
+ */
+export function register(program: Command): void {
+  for (const name of ["run", "demo"] as const) {
+    program
+      .command(name)
+      .description(
+        name === "demo"
+          ? "run the paper bot end to end on simulated data (no account, no network) with the dashboard on 127.0.0.1"
+          : "run the copy bot (paper by default) on the simulator stream; --live is refused until the Polymarket venue lands",
+      )
+      .option("-c, --config <file>", "config file (default: polycopy.config.json if present)")
+      .option("--seed <n>", "simulator seed", intOption("--seed"), 7)
+      .option("--days <n>", "days of simulated history", intOption("--days"), 60)
+      .option("--wallets-per-style <n>", "simulated wallets per style", intOption("--wallets-per-style"), 6)
+      .option(
+        "--warmup-days <n>",
+        "days used to classify leaders before copying starts",
+        intOption("--warmup-days"),
+        20,
+      )
+      .option(
+        "--leaders <n>",
+        "follow the top-N wallets by warm-up volume when the config lists none",
+        intOption("--leaders"),
+        25,
+      )
+      .option("--no-serve", "do not start the dashboard")
+      .option("--exit", "exit after the replay instead of keeping the dashboard up")
+      .option("--live", "trade live on Polymarket (needs a key; not available yet)")
+      .action(async (o: RunOptions) => {
+        const { runBot } = await import("./run-bot.ts");
+        await runBot(o, name);
+      });
+  }
+}

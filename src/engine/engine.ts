@@ -1,0 +1,586 @@
+/**
+ * The copy engine: one pipeline for backtest, paper and live (only the clock and venue differ).
+ *   leader event -> wallet state (analytics accumulator) -> signal filters -> size -> risk gate
+ *   -> venue -> ledger (positions, cash) -> exits (take profit, trailing stop, time, leader exit,
+ *   resolution).
+ * Every decision is emitted on the bus (and audited by whoever listens). The hot path is
+ * synchronous against the simulated venue so a replay runs at memory speed; a live venue goes
+ * through `handleAsync`.
+ */
+import { WalletAccumulator } from "../analytics/accumulator.ts";
+import { DEFAULT_ANALYZE_OPTIONS, judgeWallet } from "../analytics/analyze.ts";
+import { MarketPrices } from "../analytics/prices.ts";
+import { bestAsk, bestBid } from "../domain/book.ts";
+import type { ManualClock } from "../domain/clock.ts";
+import type { BreakerState, Decision } from "../domain/events.ts";
+import type { LeaderEvent, LeaderFill } from "../domain/fill.ts";
+import { type Market, roundToTick, takerFeeMicros } from "../domain/market.ts";
+import type { Order } from "../domain/order.ts";
+import { applyFill, emptyPosition, type Position } from "../domain/position.ts";
+import { fromMicros, type Micros, toMicros } from "../domain/units.ts";
+import type { WalletClass } from "../domain/wallet.ts";
+import { forceBreaker, newBreaker, stepBreaker } from "../risk/breaker.ts";
+import type { RiskConfig } from "../risk/config.ts";
+import { gateEntry } from "../risk/gate.ts";
+import type { BreakerRecord } from "../store/store.ts";
+import {
+  feeFilter,
+  liquidityFilter,
+  profitabilityFilter,
+  rebalancingFilter,
+  type Skip,
+  sellFilter,
+  stalenessFilter,
+} from "../strategy/filters.ts";
+import type { SimulatedVenue } from "../venues/simulated.ts";
+import type { EventBus } from "./bus.ts";
+
+export interface LeaderProfile {
+  class: WalletClass;
+  /** Estimated edge per share (shrunk), used by the profitability filter. */
+  edge: number;
+  score: number;
+}
+
+export interface EngineOptions {
+  mode: "backtest" | "paper" | "live";
+  /** "aware": wallet-type risk, filters and breakers. "plain": copy every fill proportionally (the baseline). */
+  strategy: "aware" | "plain";
+  risk: RiskConfig;
+  clock: ManualClock;
+  venue: SimulatedVenue;
+  markets: ReadonlyMap<string, Market>;
+  /** Followed wallets and what the analytics said about them at start. */
+  leaders: ReadonlyMap<string, LeaderProfile>;
+  bus?: EventBus;
+  /** Re-classify a leader after this many new fills (incremental, no history re-read). */
+  reclassifyEvery?: number;
+}
+
+interface Origin {
+  wallet: string;
+  cls: WalletClass;
+  qty: Micros;
+}
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
+export class CopyEngine {
+  readonly o: EngineOptions;
+  readonly prices = new MarketPrices();
+  readonly leaders = new Map<string, LeaderProfile>();
+  readonly #acc = new Map<string, WalletAccumulator>();
+  readonly positions = new Map<string, Position>();
+  /** Which leader's fills opened each of our token positions (for exits and budgets). */
+  readonly #origin = new Map<string, Origin[]>();
+  readonly #entries = new Map<string, number[]>();
+  readonly #peakMark = new Map<string, number>();
+  readonly breakers = new Map<string, BreakerRecord>();
+  readonly #lossStreak = new Map<string, number>();
+  readonly #walletLoss = new Map<string, number>();
+  cash: Micros;
+  killSwitch = false;
+  readonly counters = {
+    leaderEvents: 0,
+    followedFills: 0,
+    copied: 0,
+    resized: 0,
+    skipped: 0,
+    blocked: 0,
+    exits: 0,
+    fills: 0,
+  };
+  feesPaid: Micros = 0;
+  readonly recent: Decision[] = [];
+  readonly dailyEquity: number[] = [];
+  #day = -1;
+  #dayStartEquity = 0;
+  #peakEquity: number;
+  #lastExitScan = 0;
+  readonly #seenKeys = new Set<string>();
+
+  constructor(o: EngineOptions) {
+    this.o = o;
+    this.cash = toMicros(o.risk.startingCashUsd);
+    this.#peakEquity = o.risk.startingCashUsd;
+    for (const [w, p] of o.leaders) {
+      this.leaders.set(w, { ...p });
+      this.#acc.set(w, new WalletAccumulator(w, this.prices));
+    }
+    for (const s of ["global", "class:market_maker", "class:directional", "class:uncertain"])
+      this.breakers.set(s, newBreaker(s, o.clock.now()));
+  }
+
+  equityUsd(): number {
+    let eq = fromMicros(this.cash);
+    for (const p of this.positions.values()) {
+      if (p.qty <= 0) continue;
+      const m = this.prices.last(p.tokenId) ?? fromMicros(p.cost) / fromMicros(p.qty);
+      eq += fromMicros(p.qty) * m;
+    }
+    return eq;
+  }
+
+  /** Processes one leader event (any wallet: every trade also updates market prices). */
+  handle(e: LeaderEvent): void {
+    const acc = this.#acc.get(e.wallet);
+    // A replayed or duplicated event of a followed wallet is processed once (others only move prices).
+    if (acc) {
+      if (this.#seenKeys.has(e.key)) return;
+      this.#seenKeys.add(e.key);
+    }
+    if (e.ts > this.o.clock.now()) this.o.clock.set(e.ts);
+    this.counters.leaderEvents++;
+    this.#rollDay(e.ts);
+    this.prices.observe(e);
+    if (e.type === "TRADE" && this.positions.has(e.tokenId)) this.#checkPriceExits(e.tokenId);
+    if (!acc) return;
+    const before = e.type === "TRADE" ? (acc.markets.get(e.marketId)?.inv ?? 0) : 0;
+    acc.add(e);
+    if (e.type !== "TRADE") return;
+    this.counters.followedFills++;
+    const every = this.o.reclassifyEvery ?? 200;
+    if (this.o.strategy === "aware" && acc.fills % every === 0) this.#reclassify(e.wallet, acc);
+    this.#onLeaderFill(e, acc, before);
+    if (e.ts - this.#lastExitScan > 10 * 60_000) {
+      this.#lastExitScan = e.ts;
+      this.#timeExits(e.ts);
+    }
+  }
+
+  #reclassify(wallet: string, acc: WalletAccumulator): void {
+    const v = judgeWallet(acc, this.prices, undefined, { ...DEFAULT_ANALYZE_OPTIONS, bootstrap: 0 });
+    const p = this.leaders.get(wallet)!;
+    if (v.class !== "uncertain" && v.class !== p.class) {
+      this.o.bus?.emit({
+        type: "alert",
+        level: "info",
+        message: `${wallet} reclassified ${p.class} → ${v.class} (P(MM)=${v.p_mm})`,
+        ts: this.o.clock.now(),
+      });
+      p.class = v.class;
+    }
+  }
+
+  #decide(d: Omit<Decision, "ts">): void {
+    const dec: Decision = { ...d, ts: this.o.clock.now() };
+    this.counters[dec.action]++;
+    this.recent.push(dec);
+    if (this.recent.length > 200) this.recent.splice(0, 100);
+    this.o.bus?.emit({ type: "decision", decision: dec });
+  }
+
+  #onLeaderFill(f: LeaderFill, acc: WalletAccumulator, invBefore: number) {
+    const profile = this.leaders.get(f.wallet)!;
+    const plain = this.o.strategy === "plain";
+    const cls: WalletClass = plain ? "directional" : profile.class;
+    const market = this.o.markets.get(f.marketId);
+    const base = { leaderFillKey: f.key, wallet: f.wallet, walletClass: profile.class, orderKey: null };
+    const skip = (s: Skip) => this.#decide({ ...base, action: "skipped", rule: s.rule, reason: s.reason });
+    if (!market) return skip({ rule: "filter.unknown_market", reason: `market ${f.marketId} is not known` });
+    const filters = this.o.risk.filters;
+
+    if (f.side === "SELL") {
+      // Mirror the leader's exit on what we copied from this leader in this token.
+      const mine = (this.#origin.get(f.tokenId) ?? []).find((o) => o.wallet === f.wallet);
+      const s = sellFilter("SELL", mine?.qty ?? 0);
+      if (s) return skip(s);
+      const leaderHeldBefore = (acc.markets.get(f.marketId)?.pos[f.outcomeIndex === 0 ? 0 : 1] ?? 0) + f.size;
+      const share = Math.min(1, f.size / Math.max(f.size, leaderHeldBefore));
+      const qty = Math.max(1, Math.round(mine!.qty * share));
+      this.#exit(
+        f.tokenId,
+        market,
+        Math.min(qty, mine!.qty),
+        `leader ${f.wallet.slice(0, 10)} sold`,
+        f.key,
+        f.wallet,
+      );
+      return this.#decide({
+        ...base,
+        action: "copied",
+        rule: "exit.leader_sold",
+        reason: "mirrored the leader's sell on the position copied from it",
+        orderKey: `exit:${f.key}`,
+      });
+    }
+
+    const agg = acc.markets.get(f.marketId)!;
+    if (!plain) {
+      const s = rebalancingFilter(
+        cls,
+        { inv: agg.inv, vol: agg.vol, fills: agg.fills, increased: Math.abs(agg.inv) > Math.abs(invBefore) },
+        filters,
+      );
+      if (s) return skip(s);
+    }
+    const book = this.o.venue.orderBookSync(f.tokenId, this.o.clock.now() + filters.latencyMs);
+    const ask = bestAsk(book);
+    const bid = bestBid(book);
+    if (ask === null || bid === null) return skip({ rule: "filter.liquidity", reason: "empty book" });
+    const prof = this.o.risk.profiles[cls];
+    const wantUsd = Math.min(f.size * f.price * prof.copyRatio, prof.maxOrderUsd * 4);
+    const shares = wantUsd / ask;
+    const feeUsd = fromMicros(takerFeeMicros(market.fee, ask, toMicros(shares)));
+    if (!plain) {
+      const checks = [
+        stalenessFilter(f, ask, filters),
+        liquidityFilter(book, "BUY", shares, filters),
+        feeFilter(feeUsd, wantUsd, filters),
+        profitabilityFilter(
+          profile.edge,
+          {
+            halfSpread: (ask - bid) / 2,
+            feePerShare: shares > 0 ? feeUsd / shares : 0,
+            slippage: Math.max(0, ask - f.price),
+          },
+          filters,
+        ),
+      ];
+      for (const s of checks) if (s) return skip(s);
+    }
+    const now = this.o.clock.now();
+    const hour = (this.#entries.get(f.wallet) ?? []).filter((t) => now - t < HOUR);
+    this.#entries.set(f.wallet, hour);
+    const ex = this.#exposure(f.wallet, cls, f.marketId);
+    const gate = gateEntry(wantUsd, {
+      now,
+      killSwitch: this.killSwitch,
+      breakers: plain
+        ? { global: "NORMAL", cls: "NORMAL", wallet: "NORMAL" }
+        : {
+            global: this.#state("global"),
+            cls: this.#state(`class:${cls}`),
+            wallet: this.#state(`wallet:${f.wallet}`),
+          },
+      profile: plain
+        ? {
+            ...prof,
+            maxEntriesPerHour: 1e9,
+            maxPositionPerMarketUsd: 1e12,
+            maxEventLossUsd: 1e12,
+            walletBudgetUsd: 1e12,
+            classBudgetUsd: 1e12,
+          }
+        : prof,
+      risk: plain
+        ? {
+            ...this.o.risk,
+            dailyLossLimitUsd: 1e12,
+            breakers: { ...this.o.risk.breakers, noEntryBeforeEndHours: 0, maxMarketConcentration: 1 },
+          }
+        : this.o.risk,
+      marketExposureUsd: ex.market,
+      eventWorstLossAfterUsd: ex.market + wantUsd,
+      walletExposureUsd: ex.wallet,
+      classExposureUsd: ex.cls,
+      totalExposureUsd: ex.total,
+      dailyPnlUsd: this.equityUsd() - this.#dayStartEquity,
+      entriesLastHour: hour.length,
+      marketEndTs: market.endTs,
+      cashUsd: fromMicros(this.cash),
+    });
+    if (gate.action === "blocked")
+      return this.#decide({ ...base, action: "blocked", rule: gate.rule, reason: gate.reason });
+    const limit = roundToTick(Math.min(0.999, ask + filters.stalenessTolerance), market.tickSize, "down");
+    const qty = toMicros(gate.notionalUsd / ask);
+    const order = this.#order(
+      `copy:${f.key}`,
+      market,
+      f,
+      "BUY",
+      limit,
+      qty,
+      "entry",
+      f.wallet,
+      f.key,
+      gate.reason,
+    );
+    const filled = this.#place(order, market, f.wallet, cls);
+    if (filled > 0) hour.push(now);
+    this.#decide({
+      ...base,
+      action: gate.action,
+      rule: gate.rule,
+      reason: filled > 0 ? gate.reason : `${gate.reason}; venue filled nothing`,
+      orderKey: order.key,
+    });
+  }
+
+  #state(scope: string): BreakerState {
+    return this.breakers.get(scope)?.state ?? "NORMAL";
+  }
+
+  #exposure(wallet: string, cls: WalletClass, marketId: string) {
+    let market = 0;
+    let w = 0;
+    let c = 0;
+    let total = 0;
+    for (const [token, p] of this.positions) {
+      if (p.qty <= 0) continue;
+      const cost = fromMicros(p.cost);
+      total += cost;
+      if (p.marketId === marketId) market += cost;
+      for (const o of this.#origin.get(token) ?? []) {
+        const part = (cost * o.qty) / p.qty;
+        if (o.wallet === wallet) w += part;
+        if (o.cls === cls) c += part;
+      }
+    }
+    return { market, wallet: w, cls: c, total };
+  }
+
+  #order(
+    key: string,
+    market: Market,
+    ref: { tokenId: string; outcomeIndex: number },
+    side: "BUY" | "SELL",
+    price: number,
+    qty: Micros,
+    purpose: "entry" | "exit",
+    leader: string | null,
+    leaderFillKey: string | null,
+    reason: string,
+  ): Order {
+    const now = this.o.clock.now();
+    return {
+      key,
+      marketId: market.id,
+      tokenId: ref.tokenId,
+      outcomeIndex: ref.outcomeIndex,
+      side,
+      price,
+      qty,
+      tif: "FAK",
+      purpose,
+      leader,
+      leaderFillKey,
+      reason,
+      status: "pending",
+      venueOrderId: null,
+      filledQty: 0,
+      createdTs: now,
+      updatedTs: now,
+      error: null,
+    };
+  }
+
+  /** Sends an order and books its fills; returns micro-shares filled. */
+  #place(order: Order, market: Market, wallet: string | null, cls: WalletClass | null): Micros {
+    const r = this.o.venue.execute(order, market);
+    let filled = 0;
+    for (const fill of r.fills) {
+      const before =
+        this.positions.get(fill.tokenId) ?? emptyPosition(fill.marketId, fill.tokenId, fill.outcomeIndex);
+      const after = applyFill(before, fill);
+      this.positions.set(fill.tokenId, after);
+      this.cash +=
+        fill.side === "BUY"
+          ? -(Math.round(fill.price * fill.qty) + fill.fee)
+          : Math.round(fill.price * fill.qty) - fill.fee;
+      this.feesPaid += fill.fee;
+      this.counters.fills++;
+      filled += fill.qty;
+      this.o.bus?.emit({ type: "fill", fill });
+      if (fill.side === "BUY" && wallet && cls) {
+        const list = this.#origin.get(fill.tokenId) ?? [];
+        const o = list.find((x) => x.wallet === wallet);
+        if (o) o.qty += fill.qty;
+        else list.push({ wallet, cls, qty: fill.qty });
+        this.#origin.set(fill.tokenId, list);
+      } else if (fill.side === "SELL") {
+        this.#consumeOrigin(fill.tokenId, fill.qty, wallet, fromMicros(after.realized - before.realized));
+      }
+    }
+    this.o.bus?.emit({
+      type: "order",
+      order: { ...order, status: r.status, venueOrderId: r.venueOrderId, filledQty: filled },
+    });
+    return filled;
+  }
+
+  #consumeOrigin(token: string, qty: Micros, preferred: string | null, pnlUsd: number): void {
+    const list = this.#origin.get(token) ?? [];
+    list.sort((a, b) => (a.wallet === preferred ? -1 : b.wallet === preferred ? 1 : 0));
+    let left = qty;
+    for (const o of list) {
+      const q = Math.min(o.qty, left);
+      if (q <= 0) continue;
+      o.qty -= q;
+      left -= q;
+      this.#recordOutcome(o.wallet, o.cls, (pnlUsd * q) / qty);
+    }
+    this.#origin.set(
+      token,
+      list.filter((o) => o.qty > 0),
+    );
+  }
+
+  /** Loss streaks and per-wallet drawdown feed the breakers. */
+  #recordOutcome(wallet: string, cls: WalletClass, pnlUsd: number): void {
+    const streak = pnlUsd < 0 ? (this.#lossStreak.get(wallet) ?? 0) + 1 : 0;
+    this.#lossStreak.set(wallet, streak);
+    const loss = Math.max(0, (this.#walletLoss.get(wallet) ?? 0) - pnlUsd);
+    this.#walletLoss.set(wallet, loss);
+    const b = this.o.risk.breakers;
+    const budget = this.o.risk.profiles[cls].walletBudgetUsd || 1;
+    this.#step(`wallet:${wallet}`, [
+      { name: "loss streak", value: streak, reduced: b.lossStreakReduced, halted: b.lossStreakHalted },
+      {
+        name: "wallet drawdown",
+        value: loss / budget,
+        reduced: b.drawdownReduced * 4,
+        halted: b.drawdownHalted * 4,
+      },
+    ]);
+  }
+
+  #step(scope: string, signals: Parameters<typeof stepBreaker>[1]): void {
+    if (this.o.strategy === "plain") return;
+    const rec = this.breakers.get(scope) ?? newBreaker(scope, this.o.clock.now());
+    const b = this.o.risk.breakers;
+    const next = stepBreaker(rec, signals, this.o.clock.now(), {
+      hysteresis: b.hysteresis,
+      cooldownMs: b.cooldownMinutes * 60_000,
+    });
+    this.breakers.set(scope, next);
+    if (next.state !== rec.state) {
+      this.o.bus?.emit({
+        type: "breaker",
+        scope,
+        from: rec.state,
+        to: next.state,
+        reason: next.reason,
+        ts: next.since,
+      });
+    }
+  }
+
+  #exit(
+    tokenId: string,
+    market: Market,
+    qty: Micros,
+    reason: string,
+    key: string,
+    wallet: string | null,
+  ): void {
+    const p = this.positions.get(tokenId);
+    if (!p || p.qty <= 0) return;
+    const q = Math.min(qty, p.qty);
+    const book = this.o.venue.orderBookSync(tokenId, this.o.clock.now() + this.o.risk.filters.latencyMs);
+    const bid = bestBid(book);
+    if (bid === null) return;
+    const limit = roundToTick(
+      Math.max(market.tickSize, bid - this.o.risk.filters.stalenessTolerance),
+      market.tickSize,
+      "up",
+    );
+    const order = this.#order(`exit:${key}`, market, p, "SELL", limit, q, "exit", wallet, null, reason);
+    const filled = this.#place(order, market, wallet, null);
+    if (filled > 0) this.counters.exits++;
+  }
+
+  #checkPriceExits(tokenId: string): void {
+    if (this.o.strategy === "plain") return;
+    const p = this.positions.get(tokenId);
+    if (!p || p.qty <= 0) return;
+    const mark = this.prices.last(tokenId);
+    if (mark === undefined) return;
+    const avg = fromMicros(p.cost) / fromMicros(p.qty);
+    const peak = Math.max(this.#peakMark.get(tokenId) ?? mark, mark);
+    this.#peakMark.set(tokenId, peak);
+    const prof = this.#profileOf(tokenId);
+    const market = this.o.markets.get(p.marketId);
+    if (!market) return;
+    if (mark >= avg * (1 + prof.takeProfit))
+      this.#exit(tokenId, market, p.qty, "take profit", `tp:${tokenId}:${this.o.clock.now()}`, null);
+    else if (peak > avg && mark <= peak * (1 - prof.trailingStop))
+      this.#exit(tokenId, market, p.qty, "trailing stop", `ts:${tokenId}:${this.o.clock.now()}`, null);
+  }
+
+  #profileOf(tokenId: string) {
+    const o = this.#origin.get(tokenId)?.[0];
+    return this.o.risk.profiles[o?.cls ?? "uncertain"];
+  }
+
+  #timeExits(now: number): void {
+    if (this.o.strategy === "plain") return;
+    for (const [token, p] of this.positions) {
+      if (p.qty <= 0 || p.openedTs === null) continue;
+      const prof = this.#profileOf(token);
+      const market = this.o.markets.get(p.marketId);
+      if (market && now - p.openedTs > prof.maxHoldHours * HOUR)
+        this.#exit(token, market, p.qty, "time exit", `time:${token}:${now}`, null);
+    }
+  }
+
+  /** Market resolution: pay out every position in the market. */
+  resolve(marketId: string, winnerIndex: number, ts: number): void {
+    if (ts > this.o.clock.now()) this.o.clock.set(ts);
+    for (const [token, p] of this.positions) {
+      if (p.marketId !== marketId || p.qty <= 0) continue;
+      const won = p.outcomeIndex === winnerIndex;
+      const pay = this.o.venue.settle(token, won);
+      this.cash += pay;
+      const pnl = fromMicros(pay - p.cost);
+      this.#consumeOrigin(token, p.qty, null, pnl);
+      this.positions.set(token, {
+        ...p,
+        qty: 0,
+        cost: 0,
+        realized: p.realized + pay - p.cost,
+        openedTs: null,
+        updatedTs: ts,
+      });
+      this.prices.resolve(token, won ? 1 : 0);
+    }
+  }
+
+  #rollDay(ts: number): void {
+    const d = Math.floor(ts / DAY);
+    if (this.#day === -1) {
+      this.#day = d;
+      this.#dayStartEquity = this.equityUsd();
+      return;
+    }
+    if (d <= this.#day) return;
+    const eq = this.equityUsd();
+    while (this.#day < d) {
+      this.dailyEquity.push(eq);
+      this.#day++;
+    }
+    this.#dayStartEquity = eq;
+    this.#peakEquity = Math.max(this.#peakEquity, eq);
+    const b = this.o.risk.breakers;
+    const dd = (this.#peakEquity - eq) / this.o.risk.startingCashUsd;
+    this.#step("global", [
+      { name: "drawdown", value: dd, reduced: b.drawdownReduced, halted: b.drawdownHalted },
+    ]);
+  }
+
+  /** Manual kill switch: blocks entries (exits still run); persisted by the caller. */
+  setKillSwitch(on: boolean, reason: string): void {
+    this.killSwitch = on;
+    const g = this.breakers.get("global")!;
+    this.breakers.set(
+      "global",
+      forceBreaker(
+        g,
+        on ? "HALTED" : "NORMAL",
+        on ? `kill switch: ${reason}` : "kill switch released",
+        this.o.clock.now(),
+      ),
+    );
+    this.o.bus?.emit({
+      type: "alert",
+      level: on ? "warn" : "info",
+      message: `kill switch ${on ? "ON" : "off"}: ${reason}`,
+      ts: this.o.clock.now(),
+    });
+  }
+
+  finish(): void {
+    this.dailyEquity.push(this.equityUsd());
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Risk and strategy settings, validated at the boundary (config file). Profiles per wallet class:
+ * market makers conservative, directional moderate, uncertain smallest (DESIGN.md, quant-notes §3).
+ */
+import { z } from "zod";
+
+const usd = z.number().finite().nonnegative();
+const frac = z.number().finite().min(0).max(1);
+
+export const classProfileSchema = z
+  .object({
+    /** Copy entries from this class at all. */
+    enabled: z.boolean(),
+    /** Our notional per copied fill = leader notional × copyRatio, capped by maxOrderUsd. */
+    copyRatio: z.number().finite().positive().max(10),
+    maxOrderUsd: usd,
+    maxPositionPerMarketUsd: usd,
+    /** Worst-case loss over all outcomes of one event (multi-outcome aware). */
+    maxEventLossUsd: usd,
+    /** Risk budget per followed wallet (capital at risk). */
+    walletBudgetUsd: usd,
+    /** Budget for the whole class. */
+    classBudgetUsd: usd,
+    /** Max copied entries per hour per wallet (trade-frequency breaker threshold). */
+    maxEntriesPerHour: z.number().int().positive(),
+    /** Exits: take profit at +x of cost, trailing stop from the peak, time exit. */
+    takeProfit: z.number().finite().positive(),
+    trailingStop: frac,
+    maxHoldHours: z.number().finite().positive(),
+  })
+  .strict();
+
+export const breakerConfigSchema = z
+  .object({
+    /** Drawdown from peak equity (fraction of start capital) that trips REDUCED, then HALTED. */
+    drawdownReduced: frac,
+    drawdownHalted: frac,
+    /** Consecutive losing exits that trip REDUCED / HALTED. */
+    lossStreakReduced: z.number().int().positive(),
+    lossStreakHalted: z.number().int().positive(),
+    /** Stepping down needs the metric back below threshold × (1 − hysteresis)… */
+    hysteresis: frac,
+    /** …and at least this long in the current state. */
+    cooldownMinutes: z.number().finite().nonnegative(),
+    /** Size multiplier while REDUCED. */
+    reducedSizeFactor: frac,
+    /** No new entries this close to a market's end. */
+    noEntryBeforeEndHours: z.number().finite().nonnegative(),
+    /** Largest share of our exposure in one market before entries there are blocked. */
+    maxMarketConcentration: frac,
+  })
+  .strict();
+
+export const riskConfigSchema = z
+  .object({
+    startingCashUsd: z.number().finite().positive(),
+    dailyLossLimitUsd: usd,
+    profiles: z
+      .object({
+        market_maker: classProfileSchema,
+        directional: classProfileSchema,
+        uncertain: classProfileSchema,
+      })
+      .strict(),
+    breakers: breakerConfigSchema,
+    filters: z
+      .object({
+        /** Skip when the price moved more than this (absolute) since the leader's fill. */
+        stalenessTolerance: z.number().finite().min(0).max(1),
+        /** Market makers: copy only when |net inventory| / volume in the market reaches this. */
+        mmDriftThreshold: frac,
+        mmMinFillsInMarket: z.number().int().nonnegative(),
+        /** Max spread we accept (absolute), and book depth at our limit as a multiple of our size. */
+        maxSpread: z.number().finite().min(0).max(1),
+        minDepthMultiple: z.number().finite().nonnegative(),
+        /** Expected edge per share after spread, fees and slippage must exceed this. */
+        minEdge: z.number().finite(),
+        /** Skip orders whose fee exceeds this share of notional (gas is paid by the relayer on Polymarket). */
+        maxFeeShare: frac,
+        /** Latency from leader fill to our order reaching the venue, ms (simulated venue). */
+        latencyMs: z.number().int().nonnegative(),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.breakers.drawdownHalted < r.breakers.drawdownReduced)
+      ctx.addIssue({
+        code: "custom",
+        path: ["breakers", "drawdownHalted"],
+        message: "must be ≥ drawdownReduced",
+      });
+    if (r.breakers.lossStreakHalted < r.breakers.lossStreakReduced)
+      ctx.addIssue({
+        code: "custom",
+        path: ["breakers", "lossStreakHalted"],
+        message: "must be ≥ lossStreakReduced",
+      });
+  });
+
+export type RiskConfig = z.output<typeof riskConfigSchema>;
+export type ClassProfile = z.output<typeof classProfileSchema>;
+
+export const DEFAULT_RISK_CONFIG: RiskConfig = {
+  startingCashUsd: 10_000,
+  dailyLossLimitUsd: 500,
+  profiles: {
+    market_maker: {
+      enabled: true,
+      copyRatio: 0.05,
+      maxOrderUsd: 50,
+      maxPositionPerMarketUsd: 150,
+      maxEventLossUsd: 200,
+      walletBudgetUsd: 500,
+      classBudgetUsd: 1_500,
+      maxEntriesPerHour: 4,
+      takeProfit: 0.15,
+      trailingStop: 0.1,
+      maxHoldHours: 72,
+    },
+    directional: {
+      enabled: true,
+      copyRatio: 0.1,
+      maxOrderUsd: 250,
+      maxPositionPerMarketUsd: 600,
+      maxEventLossUsd: 800,
+      walletBudgetUsd: 2_000,
+      classBudgetUsd: 7_000,
+      maxEntriesPerHour: 10,
+      takeProfit: 1.5,
+      trailingStop: 0.5,
+      maxHoldHours: 24 * 60,
+    },
+    uncertain: {
+      enabled: true,
+      copyRatio: 0.02,
+      maxOrderUsd: 25,
+      maxPositionPerMarketUsd: 75,
+      maxEventLossUsd: 100,
+      walletBudgetUsd: 200,
+      classBudgetUsd: 600,
+      maxEntriesPerHour: 2,
+      takeProfit: 0.3,
+      trailingStop: 0.2,
+      maxHoldHours: 24 * 7,
+    },
+  },
+  breakers: {
+    drawdownReduced: 0.05,
+    drawdownHalted: 0.1,
+    lossStreakReduced: 5,
+    lossStreakHalted: 10,
+    hysteresis: 0.2,
+    cooldownMinutes: 60,
+    reducedSizeFactor: 0.5,
+    noEntryBeforeEndHours: 2,
+    maxMarketConcentration: 0.25,
+  },
+  filters: {
+    stalenessTolerance: 0.03,
+    mmDriftThreshold: 0.35,
+    mmMinFillsInMarket: 8,
+    maxSpread: 0.05,
+    minDepthMultiple: 1,
+    minEdge: 0,
+    maxFeeShare: 0.03,
+    latencyMs: 1500,
+  },
+};

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+
+const MAIN = new URL("../src/cli/main.ts", import.meta.url).pathname;
+
+describe("polycopy demo / run", () => {
+  it("runs the paper bot end to end on the embedded default and prints decisions, positions, PnL and the comparison", () => {
+    const dir = mkdtempSync(join(tmpdir(), "polycopy-demo-"));
+    const r = spawnSync(
+      process.execPath,
+      [MAIN, "demo", "--days", "30", "--warmup-days", "10", "--wallets-per-style", "3", "--no-serve"],
+      {
+        encoding: "utf8",
+        cwd: dir,
+        env: { ...process.env, POLYCOPY_LOG_LEVEL: "silent", DATABASE_URL: "" },
+        timeout: 120_000,
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /store \(sqlite\): \d+ new leader events/);
+    assert.match(r.stdout, /decisions: \d+ leader fills from followed wallets -> \d+ copied/);
+    assert.match(r.stdout, /positions: \d+ open; cash [\d.]+ USD; realized -?[\d.]+ USD; equity [\d.]+ USD/);
+    assert.match(r.stdout, /wallet-type-aware\s+-?[\d.]+%/);
+    assert.match(r.stdout, /plain proportional copy\s+-?[\d.]+%/);
+    // Second run: the same leader events are already in the store and are not doubled.
+    const again = spawnSync(
+      process.execPath,
+      [MAIN, "demo", "--days", "30", "--warmup-days", "10", "--wallets-per-style", "3", "--no-serve"],
+      {
+        encoding: "utf8",
+        cwd: dir,
+        env: { ...process.env, POLYCOPY_LOG_LEVEL: "silent", DATABASE_URL: "" },
+        timeout: 120_000,
+      },
+    );
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /store \(sqlite\): 0 new leader events/);
+  });
+
+  it("refuses --live with a one-line reason and rejects bad arguments", () => {
+    const live = spawnSync(process.execPath, [MAIN, "run", "--live"], { encoding: "utf8" });
+    assert.equal(live.status, 2);
+    assert.match(live.stderr, /--live is not available/);
+    const bad = spawnSync(
+      process.execPath,
+      [MAIN, "run", "--warmup-days", "90", "--days", "30", "--no-serve"],
+      { encoding: "utf8" },
+    );
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--warmup-days/);
+  });
+});
