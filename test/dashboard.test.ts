@@ -161,6 +161,7 @@ describe("dashboard in chromium", () => {
     await page.click("#kill-switch-toggle");
     await waitForAttr("#kill-switch-state", "data-state", "off");
     assert.equal(eng.state.killSwitch, false);
+    assert.equal(eng.calls[1], "kill:false:manual release from dashboard");
   });
 
   it("lists breakers and resets one with the token", async () => {

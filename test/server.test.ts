@@ -366,6 +366,7 @@ describe("dashboard server", () => {
     assert.equal(metricValue(text, "polycopy_alerts_total", { level: "warn" }), 1);
     assert.equal(metricValue(text, "polycopy_kill_switch"), eng.state.killSwitch ? 1 : 0);
     assert.equal(metricValue(text, "polycopy_open_positions"), 1);
+    assert.equal(metricValue(text, "polycopy_engine_counter", { name: "leaderFills" }), 52);
     const lag = metricValue(text, "polycopy_event_loop_lag_seconds", { stat: "p99" });
     assert.ok(lag !== undefined && lag >= 0 && lag < 5, `event loop lag p99 = ${lag}`);
     assert.doesNotMatch(text, new RegExp(TOKEN));

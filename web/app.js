@@ -421,10 +421,11 @@ async function post(path, body) {
 
 async function toggleKillSwitch() {
   const on = $("kill-switch-toggle").dataset.action !== "release";
-  const reason =
-    $("kill-reason").value.trim() || (on ? "manual stop from dashboard" : "manual release from dashboard");
+  const input = $("kill-reason");
+  const reason = input.value.trim() || (on ? "manual stop from dashboard" : "manual release from dashboard");
   try {
     if (await post("/api/kill-switch", { on, reason })) {
+      input.value = "";
       message(on ? "kill switch engaged" : "kill switch released");
       await refresh();
     }

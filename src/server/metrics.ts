@@ -116,6 +116,12 @@ export function createMetrics(bus: EventBus): DashboardMetrics {
     help: "Events not sent to SSE clients because the stream's rate budget was exhausted.",
     registers: r,
   });
+  const engineCounters = new Gauge({
+    name: "polycopy_engine_counter",
+    help: "The engine's own counters from its snapshot (cover events from before the server started).",
+    labelNames: ["name"] as const,
+    registers: r,
+  });
   const snapshotErrors = new Counter({
     name: "polycopy_snapshot_errors_total",
     help: "Failures of the engine's snapshot function.",
@@ -123,7 +129,9 @@ export function createMetrics(bus: EventBus): DashboardMetrics {
   });
 
   // Event-loop lag from node's own histogram; reset at each scrape so a gauge shows the recent interval.
-  const lagHistogram = monitorEventLoopDelay({ resolution: 10 });
+  // The histogram records the whole timer interval, so the sampling resolution is subtracted.
+  const resolutionMs = 10;
+  const lagHistogram = monitorEventLoopDelay({ resolution: resolutionMs });
   lagHistogram.enable();
   new Gauge({
     name: "polycopy_event_loop_lag_seconds",
@@ -131,11 +139,11 @@ export function createMetrics(bus: EventBus): DashboardMetrics {
     labelNames: ["stat"] as const,
     registers: r,
     collect() {
-      const ns = 1e9;
-      const mean = Number.isFinite(lagHistogram.mean) ? lagHistogram.mean : 0;
-      this.set({ stat: "mean" }, mean / ns);
-      this.set({ stat: "p99" }, lagHistogram.percentile(99) / ns);
-      this.set({ stat: "max" }, lagHistogram.max / ns);
+      const seconds = (ns: number): number =>
+        Number.isFinite(ns) && ns > 0 ? Math.max(0, ns / 1e9 - resolutionMs / 1000) : 0;
+      this.set({ stat: "mean" }, seconds(lagHistogram.mean));
+      this.set({ stat: "p99" }, seconds(lagHistogram.percentile(99)));
+      this.set({ stat: "max" }, seconds(lagHistogram.max));
       lagHistogram.reset();
     },
   });
@@ -187,6 +195,9 @@ export function createMetrics(bus: EventBus): DashboardMetrics {
     observeSnapshot(s) {
       killSwitch.set(s.killSwitch ? 1 : 0);
       openPositions.set(s.positions.filter((p) => p.qty !== 0).length);
+      for (const [name, v] of Object.entries(s.counters)) {
+        if (Number.isFinite(v)) engineCounters.set({ name }, v);
+      }
       // pnl events are fresher than a snapshot taken concurrently; the snapshot only seeds the gauges.
       if (!sawPnl) {
         equity.set(usd(s.equity));
