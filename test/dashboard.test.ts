@@ -131,6 +131,11 @@ describe("dashboard in chromium", () => {
 
     eng.bus.emit({ type: "pnl", equity: 2_000_000_000, realized: 5_000_000, unrealized: 0, ts: Date.now() });
     await waitForText("equity", /^\$2,000\.00$/);
+    // The equity chart got the new point: a polyline of at least two points, the last one at the top.
+    const points = ((await page.getAttribute("#equity-line", "points")) ?? "").trim().split(" ");
+    assert.ok(points.length >= 2, `chart points: ${points.join(" ")}`);
+    assert.equal(points.at(-1)?.split(",")[1], "5.0");
+    assert.match((await text("#equity-range")) ?? "", /\$2,000\.00/);
   });
 
   it("refuses the kill switch without a valid token, then engages and releases it with one", async () => {

@@ -282,11 +282,12 @@ function drawChart() {
     lo = Math.min(lo, p.equity);
     hi = Math.max(hi, p.equity);
   }
-  const span = hi - lo || 1;
+  const span = hi - lo;
   const dt = t1 - t0 || 1;
-  const coords = pts.map(
-    (p) => `${(((p.ts - t0) / dt) * 600).toFixed(1)},${(115 - ((p.equity - lo) / span) * 110).toFixed(1)}`,
-  );
+  // A flat series is drawn through the middle rather than along the bottom edge.
+  const y = (e) => (span === 0 ? 60 : 115 - ((e - lo) / span) * 110);
+  $("equity-range").textContent = `range ${usd(lo)} – ${usd(hi)} over ${Math.round(dt / 1000)} s`;
+  const coords = pts.map((p) => `${(((p.ts - t0) / dt) * 600).toFixed(1)},${y(p.equity).toFixed(1)}`);
   line.setAttribute("points", coords.join(" "));
 }
 
