@@ -12,6 +12,9 @@ const $ = (id) => document.getElementById(id);
 const state = {
   token: "",
   snapshot: null,
+  /** Orders snapshot requests and pnl events, so a stale snapshot never overwrites newer money. */
+  pnlSeq: 0,
+  lastPnlSeq: 0,
   feedKeys: new Set(),
   equityPoints: [],
   refreshTimer: null,
@@ -71,9 +74,10 @@ function row(cells, attrs = {}) {
 
 // ---- rendering --------------------------------------------------------------------------------
 
-function renderHeader(s) {
+function renderHeader(s, moneyIsFresh = true) {
   $("mode").textContent = s.mode;
-  setMoney(s.equity, s.realized, s.unrealized);
+  // A pnl event that arrived while this snapshot was in flight is newer: keep it.
+  if (moneyIsFresh) setMoney(s.equity, s.realized, s.unrealized);
   $("cash").textContent = usd(s.cash);
   setKillSwitch(s.killSwitch);
   $("started").textContent = `started ${dateTime(s.startedTs)}`;
@@ -291,9 +295,9 @@ function drawChart() {
   line.setAttribute("points", coords.join(" "));
 }
 
-function render(s) {
+function render(s, moneyIsFresh = true) {
   state.snapshot = s;
-  renderHeader(s);
+  renderHeader(s, moneyIsFresh);
   renderWallets(s.wallets ?? []);
   renderPositions(s.positions ?? []);
   renderBreakers(s.breakers ?? []);
@@ -301,16 +305,17 @@ function render(s) {
   renderCounters(s.counters);
   // recentDecisions is newest first: append in order under whatever live rows are already shown.
   for (const d of s.recentDecisions ?? []) addDecision(d, true);
-  addEquityPoint(Date.now(), s.equity);
+  if (moneyIsFresh) addEquityPoint(Date.now(), s.equity);
 }
 
 // ---- data -------------------------------------------------------------------------------------
 
 async function refresh() {
+  const requested = ++state.pnlSeq;
   try {
     const res = await fetch("/api/snapshot", { headers: { accept: "application/json" } });
     if (!res.ok) throw new Error(`snapshot: HTTP ${res.status}`);
-    render(await res.json());
+    render(await res.json(), state.lastPnlSeq < requested);
   } catch (err) {
     message(`cannot load snapshot: ${err.message}`, true);
   }
@@ -331,6 +336,7 @@ function onEvent(ev) {
       addDecision(ev.decision);
       break;
     case "pnl":
+      state.lastPnlSeq = ++state.pnlSeq;
       setMoney(ev.equity, ev.realized, ev.unrealized);
       addEquityPoint(ev.ts, ev.equity);
       break;

@@ -106,6 +106,11 @@ export function runStrategy(
   }
   engine.finish();
   onProgress?.(total, total);
+  return summarize(name, engine, risk);
+}
+
+/** Return, Sharpe, drawdown, trades and fees of a finished engine. */
+export function summarize(name: string, engine: CopyEngine, risk: RiskConfig): StrategyResult {
   const start = risk.startingCashUsd;
   const eq = [start, ...engine.dailyEquity];
   const daily = eq.slice(1).map((v, i) => (v - eq[i]!) / start);
@@ -123,17 +128,11 @@ export function runStrategy(
   };
 }
 
-export function runComparison(
-  h: History,
-  risk: RiskConfig,
-  opts: {
-    warmupDays: number;
-    leaders?: readonly string[];
-    topN: number;
-    bus?: EventBus;
-    onProgress?: (label: string, done: number, total: number) => void;
-  },
-): RunResult {
+/** Classifies every wallet on the warm-up window and picks the leaders with their profiles. */
+export function classifyLeaders(
+  h: Pick<History, "events">,
+  opts: { warmupDays: number; leaders?: readonly string[]; topN: number },
+): { verdicts: WalletVerdict[]; leaders: Map<string, LeaderProfile>; warmupEnd: number } {
   const t0 = h.events[0]?.ts ?? 0;
   const warmupEnd = t0 + opts.warmupDays * 86_400_000;
   const warm = h.events.filter((e) => e.ts < warmupEnd);
@@ -151,6 +150,21 @@ export function runComparison(
     const edge = v ? v.quality.alpha_per_share * (v.fills / (v.fills + 100)) : 0;
     leaders.set(w, { class: v?.class ?? "uncertain", edge, score: v?.score ?? 0 });
   }
+  return { verdicts, leaders, warmupEnd };
+}
+
+export function runComparison(
+  h: History,
+  risk: RiskConfig,
+  opts: {
+    warmupDays: number;
+    leaders?: readonly string[];
+    topN: number;
+    bus?: EventBus;
+    onProgress?: (label: string, done: number, total: number) => void;
+  },
+): RunResult {
+  const { verdicts, leaders, warmupEnd } = classifyLeaders(h, opts);
   const progress = (label: string) =>
     opts.onProgress ? (d: number, t: number) => opts.onProgress!(label, d, t) : undefined;
   const aware = runStrategy(
@@ -176,7 +190,7 @@ export function runComparison(
   return { verdicts, leaders, warmupEnd, aware, plain };
 }
 
-export function formatComparison(r: RunResult): string {
+export function formatComparison(r: Pick<RunResult, "aware" | "plain">): string {
   const rows = [r.aware, r.plain];
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
   const lines = [

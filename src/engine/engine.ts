@@ -375,6 +375,7 @@ export class CopyEngine {
         this.positions.get(fill.tokenId) ?? emptyPosition(fill.marketId, fill.tokenId, fill.outcomeIndex);
       const after = applyFill(before, fill);
       this.positions.set(fill.tokenId, after);
+      this.o.bus?.emit({ type: "position", position: after });
       this.cash +=
         fill.side === "BUY"
           ? -(Math.round(fill.price * fill.qty) + fill.fee)
@@ -525,14 +526,16 @@ export class CopyEngine {
       this.cash += pay;
       const pnl = fromMicros(pay - p.cost);
       this.#consumeOrigin(token, p.qty, null, pnl);
-      this.positions.set(token, {
+      const settled = {
         ...p,
         qty: 0,
         cost: 0,
         realized: p.realized + pay - p.cost,
         openedTs: null,
         updatedTs: ts,
-      });
+      };
+      this.positions.set(token, settled);
+      this.o.bus?.emit({ type: "position", position: settled });
       this.prices.resolve(token, won ? 1 : 0);
     }
   }

@@ -11,6 +11,7 @@ import type { Database } from "./schema.ts";
 import type {
   AuditEntry,
   BreakerRecord,
+  EngineStep,
   LeaderEventQuery,
   Store,
   WalletScoreQuery,
@@ -440,20 +441,57 @@ export class SqlStore implements Store {
     }));
   }
 
+  async commitStep(step: EngineStep): Promise<void> {
+    await this.#db.transaction().execute(async (tx) => {
+      for (const o of step.orders) {
+        const row = orderToRow(o);
+        await tx
+          .insertInto("orders")
+          .values(row)
+          .onConflict((oc) =>
+            oc.column("key").doUpdateSet({
+              status: row.status,
+              venue_order_id: row.venue_order_id,
+              filled_qty: row.filled_qty,
+              updated_ts: row.updated_ts,
+              error: row.error,
+            }),
+          )
+          .execute();
+      }
+      for (const fill of step.fills) {
+        await tx
+          .insertInto("fills")
+          .values({
+            key: fill.key,
+            order_key: fill.orderKey,
+            market_id: fill.marketId,
+            token_id: fill.tokenId,
+            outcome_index: fill.outcomeIndex,
+            side: fill.side,
+            price: fill.price,
+            qty: fill.qty,
+            fee: fill.fee,
+            ts: fill.ts,
+            role: fill.role,
+          })
+          .onConflict((oc) => oc.column("key").doNothing())
+          .execute();
+      }
+      for (const p of step.positions) await upsertPositionRow(tx, p);
+      for (const a of step.audit) {
+        await tx
+          .insertInto("audit_log")
+          .values({ ts: a.ts, kind: a.kind, subject: a.subject, message: a.message, data: json(a.data) })
+          .execute();
+      }
+      for (const b of step.breakers) await upsertBreakerRow(tx, b);
+      await upsertCursor(tx, step.cursor.source, step.cursor.value);
+    });
+  }
+
   async saveBreaker(b: BreakerRecord): Promise<void> {
-    const row = {
-      scope: b.scope,
-      state: b.state,
-      reason: b.reason,
-      since: b.since,
-      cooldown_until: b.cooldownUntil,
-      data: json(b.data),
-    };
-    await this.#db
-      .insertInto("breakers")
-      .values(row)
-      .onConflict((oc) => oc.column("scope").doUpdateSet({ ...row, scope: undefined }))
-      .execute();
+    await upsertBreakerRow(this.#db, b);
   }
 
   async listBreakers(): Promise<BreakerRecord[]> {
@@ -549,6 +587,22 @@ async function insertEvents(db: Db, events: readonly LeaderEvent[]): Promise<num
     inserted += num(r.numInsertedOrUpdatedRows ?? 0);
   }
   return inserted;
+}
+
+async function upsertBreakerRow(db: Db, b: BreakerRecord): Promise<void> {
+  const row = {
+    scope: b.scope,
+    state: b.state,
+    reason: b.reason,
+    since: b.since,
+    cooldown_until: b.cooldownUntil,
+    data: json(b.data),
+  };
+  await db
+    .insertInto("breakers")
+    .values(row)
+    .onConflict((oc) => oc.column("scope").doUpdateSet({ ...row, scope: undefined }))
+    .execute();
 }
 
 async function upsertCursor(db: Db, source: string, cursor: string): Promise<void> {

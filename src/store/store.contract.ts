@@ -278,6 +278,60 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
       );
     });
 
+    it("commits an engine step (orders, fills, positions, audit, breakers, cursor) in one transaction", async () => {
+      const f = {
+        key: "step-f1",
+        orderKey: "step-o1",
+        marketId: "0xm9",
+        tokenId: "999",
+        outcomeIndex: 0,
+        side: "BUY" as const,
+        price: 0.5,
+        qty: 2_000_000,
+        fee: 0,
+        ts: 20,
+        role: "taker" as const,
+      };
+      const pos = applyFill(emptyPosition("0xm9", "999", 0), f);
+      const step = {
+        cursor: { source: "engine:test", value: "7" },
+        orders: [order("step-o1", { status: "filled" as const, filledQty: 2_000_000 })],
+        fills: [f],
+        positions: [pos],
+        audit: [{ ts: 20, kind: "decision", subject: "0xw", message: "copied", data: { n: 1 } }],
+        breakers: [
+          {
+            scope: "wallet:0xw",
+            state: "REDUCED" as const,
+            reason: "r",
+            since: 20,
+            cooldownUntil: 30,
+            data: null,
+          },
+        ],
+      };
+      await store.commitStep(step);
+      // Replaying the same step after a crash is harmless: fills by key, orders and positions upserted.
+      await store.commitStep({ ...step, audit: [] });
+      assert.equal(await store.getCursor("engine:test"), "7");
+      assert.equal((await store.getOrder("step-o1"))?.status, "filled");
+      assert.deepEqual(await store.listFills({ orderKey: "step-o1" }), [f]);
+      assert.deepEqual(
+        (await store.listPositions()).find((p) => p.tokenId === "999"),
+        pos,
+      );
+      assert.equal((await store.listBreakers()).find((b) => b.scope === "wallet:0xw")?.state, "REDUCED");
+      // A step that fails midway leaves nothing behind, not even its cursor.
+      const bad = {
+        ...step,
+        cursor: { source: "engine:test", value: "8" },
+        orders: [order("step-o2"), { ...order("step-o3"), qty: Number.NaN }],
+      };
+      await assert.rejects(store.commitStep(bad));
+      assert.equal(await store.getCursor("engine:test"), "7");
+      assert.equal(await store.getOrder("step-o2"), undefined);
+    });
+
     if (reopen) {
       it("keeps everything after close and reopen (migrations are idempotent)", async () => {
         const before = await store.countLeaderEvents();

@@ -42,6 +42,21 @@ export interface WalletScoreRecord {
   data: Record<string, unknown> | null;
 }
 
+/**
+ * Everything one engine step (one leader event) changed, committed in one transaction together
+ * with the engine's cursor: after a crash the ledger holds either all of a step or none of it.
+ */
+export interface EngineStep {
+  cursor: { source: string; value: string };
+  /** Orders in their latest state (inserted, or updated when the key exists). */
+  orders: readonly Order[];
+  /** Our fills; keys already stored are ignored. */
+  fills: readonly OurFill[];
+  positions: readonly Position[];
+  audit: readonly AuditEntry[];
+  breakers: readonly BreakerRecord[];
+}
+
 export interface WalletScoreQuery {
   wallet?: string;
   limit?: number;
@@ -106,6 +121,9 @@ export interface Store {
 
   saveBreaker(b: BreakerRecord): Promise<void>;
   listBreakers(): Promise<BreakerRecord[]>;
+
+  /** Commits one engine step atomically (see EngineStep). */
+  commitStep(step: EngineStep): Promise<void>;
 
   /** Small key-value space for engine state that must survive restarts (kill switch, equity marks...). */
   getKv(key: string): Promise<string | undefined>;

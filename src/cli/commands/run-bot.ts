@@ -1,11 +1,12 @@
 /** Implementation of `polycopy run` / `polycopy demo` (kept out of the command file so --help stays fast). */
 import { randomBytes } from "node:crypto";
-import { formatComparison, runComparison } from "../../backtest/run.ts";
+import { classifyLeaders, formatComparison, runStrategy, summarize } from "../../backtest/run.ts";
 import { loadConfig } from "../../config/config.ts";
 import { PolycopyError } from "../../domain/errors.ts";
 import type { EngineEvent } from "../../domain/events.ts";
 import { fromMicros } from "../../domain/units.ts";
 import { EventBus } from "../../engine/bus.ts";
+import { runPaper } from "../../engine/paper.ts";
 import { DEFAULT_RISK_CONFIG } from "../../risk/config.ts";
 import { simulate } from "../../sim/simulate.ts";
 import { openStore } from "../../store/open.ts";
@@ -23,6 +24,7 @@ export async function runBot(
     serve: boolean;
     exit?: boolean;
     live?: boolean;
+    stepDelayMs?: number;
   },
   name: string,
 ): Promise<void> {
@@ -62,41 +64,51 @@ export async function runBot(
   );
 
   const bus = new EventBus();
-  const audit: AuditEntry[] = [];
-  bus.on("decision", (e) => {
-    const d = e.decision;
-    audit.push({
-      ts: d.ts,
-      kind: "decision",
-      subject: d.wallet,
-      message: `${d.action}${d.rule ? ` [${d.rule}]` : ""}: ${d.reason}`,
-      data: { ...d },
-    });
-  });
-  bus.on("breaker", (e) =>
-    audit.push({
-      ts: e.ts,
-      kind: "breaker",
-      subject: e.scope,
-      message: `${e.from} → ${e.to}: ${e.reason}`,
-      data: null,
-    }),
-  );
-  const bar = progressBar("replay");
-  const r = runComparison(sim, DEFAULT_RISK_CONFIG, {
+  const cls = classifyLeaders(sim, {
     warmupDays: o.warmupDays,
     topN: o.leaders,
     ...(cfg.wallets.length ? { leaders: cfg.wallets.map((w) => w.address) } : {}),
+  });
+  const risk = DEFAULT_RISK_CONFIG;
+  const runId = `sim-${o.seed}-${o.days}d-${o.walletsPerStyle}w-warmup${o.warmupDays}-${cls.leaders.size}leaders`;
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const bar = progressBar("paper");
+  const crash = process.env.POLYCOPY_TEST_CRASH_AFTER_ORDER;
+  const paper = await runPaper({
+    store,
+    runId,
+    history: sim,
+    leaders: cls.leaders,
+    risk,
+    fromTs: cls.warmupEnd,
     bus,
-    onProgress: (_l, d, t) => bar.update(d, t),
+    signal: stop.signal,
+    ...(o.stepDelayMs ? { stepDelayMs: o.stepDelayMs } : {}),
+    ...(crash ? { crashAfterOrder: Number(crash) } : {}),
+    onProgress: (d, t) => bar.update(d, t),
   });
   bar.stop();
-  const engine = r.aware.engine;
-  for (let i = 0; i < audit.length; i += 500)
-    for (const a of audit.slice(i, i + 500)) await store.appendAudit(a);
-  for (const b of engine.breakers.values()) await store.saveBreaker(b);
-  for (const p of engine.positions.values()) await store.upsertPosition(p);
-
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  out(
+    paper.resumedAt > 0
+      ? `ledger: resumed paper run ${runId} at step ${Math.min(paper.resumedAt, paper.total)} of ${paper.total}${paper.resumedAt > paper.total ? " (complete)" : ""}; rebuilt state reconciled with the ledger`
+      : `ledger: new paper run ${runId}`,
+  );
+  if (paper.stopped) {
+    out(`stopped at a step boundary after ${paper.committed} commits; run again to resume`);
+    await store.close();
+    return;
+  }
+  const engine = paper.engine;
+  const aware = summarize("wallet-type-aware", engine, risk);
+  const plain = runStrategy("plain proportional copy", "plain", sim, cls.leaders, risk, cls.warmupEnd);
+  const r = { verdicts: cls.verdicts, leaders: cls.leaders, aware, plain };
+  // Decisions come from the ledger, so a resumed run reports the whole run, not just its tail.
+  const audit: AuditEntry[] = await store.listAudit({ kind: "decision", limit: 10_000_000 });
   const byWallet = new Map(r.verdicts.map((v) => [v.wallet, v]));
   const label = new Map(sim.labels.map((l) => [l.wallet, l]));
   out("");
@@ -170,7 +182,12 @@ export async function runBot(
         equity,
         cash: engine.cash,
         realized: realizedNow,
-        unrealized: equity - engine.cash - realizedNow,
+        unrealized: [...engine.positions.values()].reduce(
+          (sum, p) =>
+            sum +
+            (p.qty > 0 ? Math.round(p.qty * (engine.prices.last(p.tokenId) ?? p.cost / p.qty)) - p.cost : 0),
+          0,
+        ),
         killSwitch: engine.killSwitch,
         wallets: [...r.leaders].map(([w, p]) => {
           const v = byWallet.get(w);
@@ -242,7 +259,9 @@ export async function runBot(
   });
   out("");
   out(
-    `dashboard: ${server.url}  (state changes need header Authorization: Bearer <token>; token ${process.env.POLYCOPY_API_TOKEN ? "from POLYCOPY_API_TOKEN" : `for this session: ${token}`})`,
+    process.env.POLYCOPY_API_TOKEN
+      ? `dashboard: ${server.url} (state changes need the token from POLYCOPY_API_TOKEN)`
+      : `dashboard: ${server.url}#token=${token}  (this link carries the session token that state changes need)`,
   );
   if (o.exit) {
     await server.close();

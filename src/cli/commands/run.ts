@@ -11,6 +11,7 @@ interface RunOptions {
   serve: boolean;
   exit: boolean;
   live?: boolean;
+  stepDelayMs?: number;
 }
 
 /**
@@ -47,6 +48,11 @@ export function register(program: Command): void {
       .option("--no-serve", "do not start the dashboard")
       .option("--exit", "exit after the replay instead of keeping the dashboard up")
       .option("--live", "trade live on Polymarket (needs a key; not available yet)")
+      .option(
+        "--step-delay-ms <n>",
+        "pause after each step that traded (to watch the dashboard live)",
+        intOption("--step-delay-ms"),
+      )
       .action(async (o: RunOptions) => {
         const { runBot } = await import("./run-bot.ts");
         await runBot(o, name);
