@@ -41,6 +41,23 @@ describe("polycopy demo / run", () => {
     assert.match(again.stdout, /store \(sqlite\): 0 new leader events/);
   });
 
+  it("backtest prints both strategies per seed and a summary; bad seeds are one line", () => {
+    const r = spawnSync(
+      process.execPath,
+      [MAIN, "backtest", "--seeds", "7", "--days", "30", "--warmup-days", "10", "--wallets-per-style", "3"],
+      {
+        encoding: "utf8",
+        timeout: 120_000,
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^7 +\d+\/\d+\/\d+ +-?[\d.]+% +-?[\d.]+ +[\d.]+% +\d+ \| +-?[\d.]+%/m);
+    assert.match(r.stdout, /had the higher Sharpe on \d of 1 seeds/);
+    const bad = spawnSync(process.execPath, [MAIN, "backtest", "--seeds", "7,x"], { encoding: "utf8" });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--seeds: "x"/);
+  });
+
   it("refuses --live with a one-line reason and rejects bad arguments", () => {
     const live = spawnSync(process.execPath, [MAIN, "run", "--live"], { encoding: "utf8" });
     assert.equal(live.status, 2);

@@ -148,7 +148,12 @@ export function classifyLeaders(
     const v = byWallet.get(w);
     // Edge shrunk toward zero by evidence (fills): a thin record earns little trust.
     const edge = v ? v.quality.alpha_per_share * (v.fills / (v.fills + 100)) : 0;
-    leaders.set(w, { class: v?.class ?? "uncertain", edge, score: v?.score ?? 0 });
+    leaders.set(w, {
+      class: v?.class ?? "uncertain",
+      edge,
+      score: v?.score ?? 0,
+      recommendation: v?.recommendation ?? "watch",
+    });
   }
   return { verdicts, leaders, warmupEnd };
 }

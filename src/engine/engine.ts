@@ -18,9 +18,10 @@ import { type Market, roundToTick, takerFeeMicros } from "../domain/market.ts";
 import type { Order } from "../domain/order.ts";
 import { applyFill, emptyPosition, type Position } from "../domain/position.ts";
 import { fromMicros, type Micros, toMicros } from "../domain/units.ts";
-import type { WalletClass } from "../domain/wallet.ts";
+import type { Recommendation, WalletClass } from "../domain/wallet.ts";
 import { forceBreaker, newBreaker, stepBreaker } from "../risk/breaker.ts";
 import type { RiskConfig } from "../risk/config.ts";
+import { worstCaseLoss } from "../risk/exposure.ts";
 import { gateEntry } from "../risk/gate.ts";
 import type { BreakerRecord } from "../store/store.ts";
 import {
@@ -32,6 +33,7 @@ import {
   sellFilter,
   stalenessFilter,
 } from "../strategy/filters.ts";
+import { PriceVolatility, sizeEntry } from "../strategy/sizing.ts";
 import type { SimulatedVenue } from "../venues/simulated.ts";
 import type { EventBus } from "./bus.ts";
 
@@ -40,6 +42,8 @@ export interface LeaderProfile {
   /** Estimated edge per share (shrunk), used by the profitability filter. */
   edge: number;
   score: number;
+  /** The analytics' recommendation: entries are copied only for "copy" and "copy_mm_rules". */
+  recommendation?: Recommendation;
 }
 
 export interface EngineOptions {
@@ -77,8 +81,6 @@ export class CopyEngine {
   readonly #entries = new Map<string, number[]>();
   readonly #peakMark = new Map<string, number>();
   readonly breakers = new Map<string, BreakerRecord>();
-  readonly #lossStreak = new Map<string, number>();
-  readonly #walletLoss = new Map<string, number>();
   cash: Micros;
   killSwitch = false;
   readonly counters = {
@@ -99,6 +101,11 @@ export class CopyEngine {
   #peakEquity: number;
   #lastExitScan = 0;
   readonly #seenKeys = new Set<string>();
+  readonly #vol = new PriceVolatility();
+  /** Market ids per event (neg-risk groups), for the multi-outcome worst-case loss. */
+  readonly #eventMarkets = new Map<string, string[]>();
+  /** Recent outcomes (ts, PnL) per breaker scope, for rolling loss streaks and drawdowns. */
+  readonly #outcomes = new Map<string, { ts: number; pnl: number }[]>();
 
   constructor(o: EngineOptions) {
     this.o = o;
@@ -107,6 +114,12 @@ export class CopyEngine {
     for (const [w, p] of o.leaders) {
       this.leaders.set(w, { ...p });
       this.#acc.set(w, new WalletAccumulator(w, this.prices));
+    }
+    for (const m of o.markets.values()) {
+      if (m.eventId === null) continue;
+      const list = this.#eventMarkets.get(m.eventId) ?? [];
+      list.push(m.id);
+      this.#eventMarkets.set(m.eventId, list);
     }
     for (const s of ["global", "class:market_maker", "class:directional", "class:uncertain"])
       this.breakers.set(s, newBreaker(s, o.clock.now()));
@@ -134,6 +147,7 @@ export class CopyEngine {
     this.counters.leaderEvents++;
     this.#rollDay(e.ts);
     this.prices.observe(e);
+    if (e.type === "TRADE") this.#vol.observe(e.tokenId, e.price, e.ts);
     if (e.type === "TRADE" && this.positions.has(e.tokenId)) this.#checkPriceExits(e.tokenId);
     if (!acc) return;
     const before = e.type === "TRADE" ? (acc.markets.get(e.marketId)?.inv ?? 0) : 0;
@@ -146,6 +160,7 @@ export class CopyEngine {
     if (e.ts - this.#lastExitScan > 10 * 60_000) {
       this.#lastExitScan = e.ts;
       this.#timeExits(e.ts);
+      this.#reevaluate(e.ts);
     }
   }
 
@@ -207,6 +222,12 @@ export class CopyEngine {
     }
 
     const agg = acc.markets.get(f.marketId)!;
+    const rec = profile.recommendation;
+    if (!plain && rec !== undefined && rec !== "copy" && rec !== "copy_mm_rules")
+      return skip({
+        rule: "filter.recommendation",
+        reason: `analytics recommend "${rec}" for this wallet: entries are not copied`,
+      });
     if (!plain) {
       const s = rebalancingFilter(
         cls,
@@ -220,7 +241,27 @@ export class CopyEngine {
     const bid = bestBid(book);
     if (ask === null || bid === null) return skip({ rule: "filter.liquidity", reason: "empty book" });
     const prof = this.o.risk.profiles[cls];
-    const wantUsd = Math.min(f.size * f.price * prof.copyRatio, prof.maxOrderUsd * 4);
+    const sized = plain
+      ? { usd: Math.min(f.size * f.price * prof.copyRatio, prof.maxOrderUsd * 4) }
+      : sizeEntry(
+          {
+            leaderNotionalUsd: f.size * f.price,
+            copyRatio: prof.copyRatio,
+            maxOrderUsd: prof.maxOrderUsd,
+            price: ask,
+            edge: profile.edge,
+            volPerHour: this.#vol.perHour(f.tokenId),
+            bankrollUsd: this.o.risk.startingCashUsd,
+            useKelly: cls !== "market_maker",
+          },
+          this.o.risk.sizing,
+        );
+    const wantUsd = sized.usd;
+    if (wantUsd < 1)
+      return skip({
+        rule: "size.too_small",
+        reason: `sized to $${wantUsd.toFixed(2)} (volatility and Kelly caps), below the $1 minimum`,
+      });
     const shares = wantUsd / ask;
     const feeUsd = fromMicros(takerFeeMicros(market.fee, ask, toMicros(shares)));
     if (!plain) {
@@ -244,6 +285,15 @@ export class CopyEngine {
     const hour = (this.#entries.get(f.wallet) ?? []).filter((t) => now - t < HOUR);
     this.#entries.set(f.wallet, hour);
     const ex = this.#exposure(f.wallet, cls, f.marketId);
+    const classHour = (this.#entries.get(`class:${cls}`) ?? []).filter((t) => now - t < HOUR);
+    this.#entries.set(`class:${cls}`, classHour);
+    const eventLossAfter = worstCaseLoss(
+      [
+        ...this.#eventHoldings(market),
+        { marketId: f.marketId, outcomeIndex: f.outcomeIndex, qty: shares, cost: wantUsd },
+      ],
+      this.o.markets,
+    );
     const gate = gateEntry(wantUsd, {
       now,
       killSwitch: this.killSwitch,
@@ -272,12 +322,13 @@ export class CopyEngine {
           }
         : this.o.risk,
       marketExposureUsd: ex.market,
-      eventWorstLossAfterUsd: ex.market + wantUsd,
+      eventWorstLossAfterUsd: eventLossAfter,
       walletExposureUsd: ex.wallet,
       classExposureUsd: ex.cls,
       totalExposureUsd: ex.total,
       dailyPnlUsd: this.equityUsd() - this.#dayStartEquity,
       entriesLastHour: hour.length,
+      classEntriesLastHour: plain ? 0 : classHour.length,
       marketEndTs: market.endTs,
       cashUsd: fromMicros(this.cash),
     });
@@ -298,7 +349,10 @@ export class CopyEngine {
       gate.reason,
     );
     const filled = this.#place(order, market, f.wallet, cls);
-    if (filled > 0) hour.push(now);
+    if (filled > 0) {
+      hour.push(now);
+      classHour.push(now);
+    }
     this.#decide({
       ...base,
       action: gate.action,
@@ -418,23 +472,72 @@ export class CopyEngine {
     );
   }
 
-  /** Loss streaks and per-wallet drawdown feed the breakers. */
+  /** Our holdings in the market's event (all its markets), for the worst-case loss. */
+  #eventHoldings(market: Market) {
+    const ids = new Set(
+      market.eventId === null ? [market.id] : (this.#eventMarkets.get(market.eventId) ?? [market.id]),
+    );
+    const out: { marketId: string; outcomeIndex: number; qty: number; cost: number }[] = [];
+    for (const p of this.positions.values()) {
+      if (p.qty > 0 && ids.has(p.marketId))
+        out.push({
+          marketId: p.marketId,
+          outcomeIndex: p.outcomeIndex,
+          qty: fromMicros(p.qty),
+          cost: fromMicros(p.cost),
+        });
+    }
+    return out;
+  }
+
+  /** Each closed piece of a copied position feeds its wallet's and its class's breakers. */
   #recordOutcome(wallet: string, cls: WalletClass, pnlUsd: number): void {
-    const streak = pnlUsd < 0 ? (this.#lossStreak.get(wallet) ?? 0) + 1 : 0;
-    this.#lossStreak.set(wallet, streak);
-    const loss = Math.max(0, (this.#walletLoss.get(wallet) ?? 0) - pnlUsd);
-    this.#walletLoss.set(wallet, loss);
+    const now = this.o.clock.now();
+    for (const scope of [`wallet:${wallet}`, `class:${cls}`]) {
+      const list = this.#outcomes.get(scope) ?? [];
+      list.push({ ts: now, pnl: pnlUsd });
+      this.#outcomes.set(scope, list);
+      this.#evaluate(scope, now);
+    }
+  }
+
+  /** Rolling-window signals of one scope: loss streak and drawdown against its budget. */
+  #evaluate(scope: string, now: number): void {
     const b = this.o.risk.breakers;
-    const budget = this.o.risk.profiles[cls].walletBudgetUsd || 1;
-    this.#step(`wallet:${wallet}`, [
+    const window = b.windowHours * HOUR;
+    const list = (this.#outcomes.get(scope) ?? []).filter((x) => now - x.ts <= window);
+    this.#outcomes.set(scope, list);
+    let streak = 0;
+    for (let i = list.length - 1; i >= 0 && list[i]!.pnl < 0; i--) streak++;
+    let cum = 0;
+    let peak = 0;
+    let dd = 0;
+    for (const x of list) {
+      cum += x.pnl;
+      peak = Math.max(peak, cum);
+      dd = Math.max(dd, peak - cum);
+    }
+    const cls = scope.startsWith("class:") ? (scope.slice(6) as WalletClass) : null;
+    const prof = this.o.risk.profiles[cls ?? this.#classOfWallet(scope.slice(7))];
+    const budget = (cls ? prof.classBudgetUsd : prof.walletBudgetUsd) || 1;
+    this.#step(scope, [
       { name: "loss streak", value: streak, reduced: b.lossStreakReduced, halted: b.lossStreakHalted },
       {
-        name: "wallet drawdown",
-        value: loss / budget,
+        name: `${cls ? "class" : "wallet"} drawdown`,
+        value: dd / budget,
         reduced: b.drawdownReduced * 4,
         halted: b.drawdownHalted * 4,
       },
     ]);
+  }
+
+  #classOfWallet(wallet: string): WalletClass {
+    return this.leaders.get(wallet)?.class ?? "uncertain";
+  }
+
+  /** Re-evaluates every scope so breakers step down once their window has passed. */
+  #reevaluate(now: number): void {
+    for (const scope of this.#outcomes.keys()) this.#evaluate(scope, now);
   }
 
   #step(scope: string, signals: Parameters<typeof stepBreaker>[1]): void {
@@ -447,6 +550,12 @@ export class CopyEngine {
     });
     this.breakers.set(scope, next);
     if (next.state !== rec.state) {
+      this.o.bus?.emit({
+        type: "alert",
+        level: next.state === "HALTED" ? "warn" : "info",
+        message: `breaker ${scope}: ${rec.state} → ${next.state} (${next.reason})`,
+        ts: next.since,
+      });
       this.o.bus?.emit({
         type: "breaker",
         scope,

@@ -23,6 +23,8 @@ export const classProfileSchema = z
     classBudgetUsd: usd,
     /** Max copied entries per hour per wallet (trade-frequency breaker threshold). */
     maxEntriesPerHour: z.number().int().positive(),
+    /** Max copied entries per hour across all wallets of this class. */
+    maxClassEntriesPerHour: z.number().int().positive(),
     /** Exits: take profit at +x of cost, trailing stop from the peak, time exit. */
     takeProfit: z.number().finite().positive(),
     trailingStop: frac,
@@ -42,6 +44,8 @@ export const breakerConfigSchema = z
     hysteresis: frac,
     /** …and at least this long in the current state. */
     cooldownMinutes: z.number().finite().nonnegative(),
+    /** Loss streaks and drawdowns of wallets and classes count over this rolling window. */
+    windowHours: z.number().finite().positive(),
     /** Size multiplier while REDUCED. */
     reducedSizeFactor: frac,
     /** No new entries this close to a market's end. */
@@ -63,6 +67,16 @@ export const riskConfigSchema = z
       })
       .strict(),
     breakers: breakerConfigSchema,
+    sizing: z
+      .object({
+        /** Fraction of the Kelly stake on the leader's estimated edge (directional and uncertain). */
+        kellyFraction: frac,
+        /** Price volatility per √hour at which size is unchanged; jumpier tokens get less. */
+        targetVolPerHour: z.number().finite().positive(),
+        minVolFactor: z.number().finite().positive(),
+        maxVolFactor: z.number().finite().positive(),
+      })
+      .strict(),
     filters: z
       .object({
         /** Skip when the price moved more than this (absolute) since the leader's fill. */
@@ -114,6 +128,7 @@ export const DEFAULT_RISK_CONFIG: RiskConfig = {
       walletBudgetUsd: 500,
       classBudgetUsd: 1_500,
       maxEntriesPerHour: 4,
+      maxClassEntriesPerHour: 12,
       takeProfit: 0.15,
       trailingStop: 0.1,
       maxHoldHours: 72,
@@ -127,6 +142,7 @@ export const DEFAULT_RISK_CONFIG: RiskConfig = {
       walletBudgetUsd: 2_000,
       classBudgetUsd: 7_000,
       maxEntriesPerHour: 10,
+      maxClassEntriesPerHour: 40,
       takeProfit: 1.5,
       trailingStop: 0.5,
       maxHoldHours: 24 * 60,
@@ -140,6 +156,7 @@ export const DEFAULT_RISK_CONFIG: RiskConfig = {
       walletBudgetUsd: 200,
       classBudgetUsd: 600,
       maxEntriesPerHour: 2,
+      maxClassEntriesPerHour: 6,
       takeProfit: 0.3,
       trailingStop: 0.2,
       maxHoldHours: 24 * 7,
@@ -152,10 +169,12 @@ export const DEFAULT_RISK_CONFIG: RiskConfig = {
     lossStreakHalted: 10,
     hysteresis: 0.2,
     cooldownMinutes: 60,
+    windowHours: 24,
     reducedSizeFactor: 0.5,
     noEntryBeforeEndHours: 2,
     maxMarketConcentration: 0.25,
   },
+  sizing: { kellyFraction: 0.5, targetVolPerHour: 0.05, minVolFactor: 0.25, maxVolFactor: 1.5 },
   filters: {
     stalenessTolerance: 0.03,
     mmDriftThreshold: 0.35,

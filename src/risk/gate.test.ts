@@ -17,6 +17,7 @@ const ctx = (over: Partial<GateContext> = {}): GateContext => ({
   totalExposureUsd: 0,
   dailyPnlUsd: 0,
   entriesLastHour: 0,
+  classEntriesLastHour: 0,
   marketEndTs: null,
   cashUsd: 10_000,
   ...over,
@@ -41,6 +42,7 @@ describe("risk gate", () => {
       [{ dailyPnlUsd: -risk.dailyLossLimitUsd }, "risk.daily_loss"],
       [{ entriesLastHour: risk.profiles.directional.maxEntriesPerHour }, "breaker.frequency"],
       [{ marketEndTs: 3_600_000 }, "breaker.time_window"],
+      [{ classEntriesLastHour: risk.profiles.directional.maxClassEntriesPerHour }, "breaker.class_frequency"],
     ];
     for (const [over, rule] of cases) {
       const r = gateEntry(100, ctx(over));

@@ -23,6 +23,8 @@ export interface GateContext {
   dailyPnlUsd: number;
   /** Entries copied from this wallet in the last hour. */
   entriesLastHour: number;
+  /** Entries copied from all wallets of this class in the last hour. */
+  classEntriesLastHour: number;
   marketEndTs: number | null;
   cashUsd: number;
 }
@@ -62,6 +64,11 @@ export function gateEntry(wantUsd: number, ctx: GateContext): GateResult {
     return block(
       "breaker.frequency",
       `${ctx.entriesLastHour} entries from this wallet in the last hour (limit ${ctx.profile.maxEntriesPerHour})`,
+    );
+  if (ctx.classEntriesLastHour >= ctx.profile.maxClassEntriesPerHour)
+    return block(
+      "breaker.class_frequency",
+      `${ctx.classEntriesLastHour} entries from this class in the last hour (limit ${ctx.profile.maxClassEntriesPerHour})`,
     );
   const endGap = ctx.risk.breakers.noEntryBeforeEndHours * 3_600_000;
   if (ctx.marketEndTs !== null && ctx.marketEndTs - ctx.now < endGap)

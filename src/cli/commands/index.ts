@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { register as registerBacktest } from "./backtest.ts";
 import { register as registerClassify } from "./classify.ts";
 import { register as registerConfig } from "./config.ts";
 import { register as registerEval } from "./eval.ts";
@@ -16,6 +17,7 @@ import { register as registerWallets } from "./wallets.ts";
 export function registerCommands(program: Command): void {
   registerConfig(program);
   registerIngest(program);
+  registerBacktest(program);
   registerClassify(program);
   registerEval(program);
   registerReport(program);
