@@ -19,13 +19,19 @@ export interface Evaluation {
   precision: Record<"market_maker" | "directional", number>;
   recall: Record<"market_maker" | "directional", number>;
   missing: number;
+  /** Expected calibration error of P(MM) over labelled wallets (10 equal-width bins). */
+  ece: number;
+  /** Reliability bins: [mean predicted P(MM), observed market-maker share, wallets]. */
+  reliability: [number, number, number][];
 }
 
 export function evaluate(
-  verdicts: readonly { wallet: string; class: WalletClass }[],
+  verdicts: readonly { wallet: string; class: WalletClass; p_mm?: number }[],
   labels: ReadonlyMap<string, string>,
 ): Evaluation {
   const byWallet = new Map(verdicts.map((v) => [v.wallet, v.class]));
+  const pOf = new Map(verdicts.map((v) => [v.wallet, v.p_mm]));
+  const bins = Array.from({ length: 10 }, () => ({ p: 0, mm: 0, n: 0 }));
   const row = () => ({ market_maker: 0, directional: 0, uncertain: 0 });
   const confusion = { market_maker: row(), directional: row() };
   let n = 0;
@@ -41,7 +47,22 @@ export function evaluate(
       continue;
     }
     confusion[label][c]++;
+    const p = pOf.get(wallet);
+    if (p !== undefined && Number.isFinite(p)) {
+      const b = bins[Math.min(9, Math.floor(p * 10))]!;
+      b.p += p;
+      b.mm += label === "market_maker" ? 1 : 0;
+      b.n++;
+    }
   }
+  const calibrated = bins.reduce((t, b) => t + b.n, 0);
+  const ece =
+    calibrated > 0
+      ? bins.reduce((t, b) => t + (b.n > 0 ? Math.abs(b.p / b.n - b.mm / b.n) * b.n : 0), 0) / calibrated
+      : 0;
+  const reliability = bins
+    .filter((b) => b.n > 0)
+    .map((b) => [b.p / b.n, b.mm / b.n, b.n] as [number, number, number]);
   const correct = confusion.market_maker.market_maker + confusion.directional.directional;
   const decided = correct + confusion.market_maker.directional + confusion.directional.market_maker;
   const w = wilson(correct, decided);
@@ -65,6 +86,8 @@ export function evaluate(
     precision: { market_maker: prec("market_maker"), directional: prec("directional") },
     recall: { market_maker: rec("market_maker"), directional: rec("directional") },
     missing,
+    ece,
+    reliability,
   };
 }
 
@@ -78,6 +101,7 @@ export function formatEvaluation(e: Evaluation): string {
     `coverage: ${f(e.coverage)}`,
     `market_maker: precision ${f(e.precision.market_maker)} recall ${f(e.recall.market_maker)}`,
     `directional:  precision ${f(e.precision.directional)} recall ${f(e.recall.directional)}`,
+    `calibration of P(MM): ECE ${f(e.ece)}; reliability (mean P, observed MM share, n): ${e.reliability.map(([p, o, n]) => `${p.toFixed(2)}/${o.toFixed(2)}/${n}`).join("  ")}`,
     "confusion (rows = label, columns = predicted):",
     "                 market_maker  directional  uncertain",
     `  market_maker   ${String(c.market_maker.market_maker).padStart(12)}  ${String(c.market_maker.directional).padStart(11)}  ${String(c.market_maker.uncertain).padStart(9)}`,

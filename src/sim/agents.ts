@@ -138,6 +138,8 @@ interface MakerParams {
   mergeSplit: boolean;
   medianSize: number;
   stickyDays: number;
+  /** A maker quoting one book only: when it holds nothing to sell it skips the ask instead of buying the other outcome. */
+  singleBook: boolean;
 }
 
 function jitter(c: AgentContext, x: number, spread: number): number {
@@ -183,6 +185,9 @@ function runMaker(c: AgentContext, p: MakerParams): void {
             emitActivity(c, m, "SPLIT", amt, amt, t - 2000);
             book.add(token(0), amt);
             book.add(token(1), amt);
+          } else if (p.singleBook) {
+            t += c.rng.exp(HOUR / p.fillsPerHour);
+            continue;
           } else {
             outcome = 1 - outcome;
             side = "BUY";
@@ -324,6 +329,7 @@ export function runAgent(style: Style, c: AgentContext) {
     mergeSplit: false,
     medianSize: jitter(c, s ? 120 : 60, 0.6),
     stickyDays: r(2, 10),
+    singleBook: false,
     ...over,
   });
   const dir = (over: Partial<DirectionalParams>): DirectionalParams => ({
@@ -340,7 +346,9 @@ export function runAgent(style: Style, c: AgentContext) {
   });
   switch (style) {
     case "quoter":
-      return runMaker(c, maker({}));
+      // Some quoters work a single book (buy at the bid, sell inventory at the ask), as many
+      // Polymarket makers do; the rest also quote the complement token.
+      return runMaker(c, c.rng.chance(0.4) ? maker({ singleBook: true, otherOutcomeShare: 0 }) : maker({}));
     case "lp_both_sides":
       return runMaker(c, maker({ otherOutcomeShare: r(0.4, 0.6) }));
     case "merge_split":
