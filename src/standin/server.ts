@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
 import { PolycopyError } from "../domain/errors.ts";
 import { Rng } from "../sim/index.ts";
+import { CLOB_PATHS, createStandinClob, type StandinClob, type StandinClobOptions } from "./clob.ts";
 
 /**
  * A local stand-in for Polymarket's public read APIs, for tests and offline demos. It speaks the
@@ -29,6 +30,8 @@ export interface StandinFaults {
   duplicate?: number;
   /** Per-page probability of shuffling the page's records. */
   shuffle?: number;
+  /** Per-POST /order probability of processing the order, then destroying the socket (the response is lost). */
+  dropAfterProcess?: number;
 }
 
 export const ALL_FAULTS: Required<StandinFaults> = {
@@ -39,6 +42,7 @@ export const ALL_FAULTS: Required<StandinFaults> = {
   malformed: 0.06,
   duplicate: 0.3,
   shuffle: 0.3,
+  dropAfterProcess: 0.1,
 };
 
 export interface StandinOptions {
@@ -61,6 +65,8 @@ export interface StandinOptions {
   latencyMs?: number;
   /** Serve the websocket on /ws. */
   websocket?: boolean;
+  /** Accounts and behaviour of the authenticated CLOB endpoints (clob.ts). */
+  clob?: StandinClobOptions;
 }
 
 export interface StandinStats {
@@ -78,6 +84,8 @@ export interface Standin {
   readonly stats: StandinStats;
   /** Appends an activity record to the REST data and pushes it to websocket subscribers. */
   publish(record: Record<string, unknown>): void;
+  /** The CLOB order endpoints' state (orders, trades, accounts). */
+  readonly clob: StandinClob;
   close(): Promise<void>;
 }
 
@@ -130,9 +138,46 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
         sendJson(res, 500, { error: (e as Error).message });
       }
     };
+    if (CLOB_PATHS.has(url.pathname)) {
+      let body = "";
+      req.on("data", (d: Buffer) => {
+        body += d.toString();
+      });
+      req.on("end", () => {
+        const run = () =>
+          routeClob(req, res, url, body).catch((e) => sendJson(res, 500, { error: (e as Error).message }));
+        if (opts.latencyMs) setTimeout(run, opts.latencyMs);
+        else void run();
+      });
+      return;
+    }
     if (opts.latencyMs) setTimeout(go, opts.latencyMs);
     else go();
   });
+
+  const clob = createStandinClob(opts.clob ?? {}, {
+    bookPayload: (tokenId) => {
+      const custom = opts.book?.(tokenId);
+      if (custom) return custom;
+      const tm = tokenMarket.get(tokenId);
+      return tm && tm.m.closed !== true ? syntheticBook(tm.m, tm.i, tokenId) : undefined;
+    },
+    tokenMarket: (tokenId) => tokenMarket.get(tokenId),
+  });
+
+  async function routeClob(req: IncomingMessage, res: ServerResponse, url: URL, body: string): Promise<void> {
+    if (injectTransportFault(res)) return;
+    if (req.method === "POST" && url.pathname === "/order" && rng.chance(faults.dropAfterProcess ?? 0)) {
+      // The order takes effect but its response never arrives: the client cannot know whether it was placed.
+      fault("drop-after-process");
+      res.writeHead = (() => res) as typeof res.writeHead;
+      res.end = (() => {
+        res.socket?.destroy();
+        return res;
+      }) as typeof res.end;
+    }
+    await clob.handle(req, res, url, body);
+  }
 
   function route(req: IncomingMessage, res: ServerResponse, url: URL): void {
     if (req.method !== "GET") {
@@ -285,6 +330,11 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
 
   function serveBook(res: ServerResponse, url: URL): void {
     const tokenId = url.searchParams.get("token_id") ?? "";
+    const live = clob.liveBook(tokenId);
+    if (live) {
+      sendBody(res, 200, JSON.stringify(live));
+      return;
+    }
     const custom = opts.book?.(tokenId);
     if (custom) {
       sendBody(res, 200, JSON.stringify(custom));
@@ -380,11 +430,13 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
     url: base,
     wsUrl: opts.websocket ? `ws://${host}:${addr.port}/ws` : null,
     stats,
+    clob,
     publish(record) {
       add(record);
       if (String(record.type ?? "TRADE") === "TRADE") push(record);
     },
     async close() {
+      clob.close();
       for (const ws of wss?.clients ?? []) ws.terminate();
       await new Promise<void>((r) => (wss ? wss.close(() => r()) : r()));
       server.closeAllConnections();
