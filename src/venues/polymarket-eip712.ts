@@ -46,7 +46,8 @@ export interface WireOrder {
   signature: string;
 }
 
-function typedData(o: WireOrder, negRisk: boolean) {
+/** The EIP-712 payload of an order (what the SDK hands its signer). */
+export function orderTypedData(o: Omit<WireOrder, "signature">, negRisk: boolean) {
   return {
     domain: {
       name: "Polymarket CTF Exchange",
@@ -74,10 +75,10 @@ function typedData(o: WireOrder, negRisk: boolean) {
 
 /** The CLOB order id: the EIP-712 hash of the order. */
 export function orderHash(o: WireOrder, negRisk: boolean): string {
-  return hashTypedData(typedData(o, negRisk));
+  return hashTypedData(orderTypedData(o, negRisk));
 }
 
 /** Address that produced `o.signature` (EOA, proxy and Safe orders are signed by the EOA signer). */
 export async function recoverOrderSigner(o: WireOrder, negRisk: boolean): Promise<string> {
-  return recoverTypedDataAddress({ ...typedData(o, negRisk), signature: o.signature as Hex });
+  return recoverTypedDataAddress({ ...orderTypedData(o, negRisk), signature: o.signature as Hex });
 }
