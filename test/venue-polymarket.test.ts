@@ -323,6 +323,17 @@ describe("Polymarket venue: wallet set-up and the signing key", () => {
     }
   });
 
+  it("explains the CLOB's 'signer must be the API key's address' rejection", async () => {
+    const r = await rig({ clob: { apiKeyAddress: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" } });
+    await assert.rejects(
+      r.venue.placeOrder(contractOrder(MARKET, "BUY", 0.53, 10, "FAK"), MARKET),
+      (e) =>
+        isPolycopyError(e, "ORDER_REJECTED") &&
+        e.userFacing &&
+        /signer must be the API key's address.*Derive the API key with the same private key/.test(e.message),
+    );
+  });
+
   it("reads the key from POLYCOPY_PRIVATE_KEY or a key file, and never echoes a bad one", () => {
     const dir = mkdtempSync(join(tmpdir(), "polycopy-key-"));
     const file = join(dir, "key");

@@ -26,6 +26,8 @@ export interface StandinClobOptions {
   fakLiveMs?: number;
   /** Token balances are served from a cache refreshed only by /balance-allowance/update (as the CLOB does). */
   staleBalance?: boolean;
+  /** Address the API key was derived for (default: whatever POLY_ADDRESS says), to reproduce a key/signer mismatch. */
+  apiKeyAddress?: string;
 }
 
 interface Account {
@@ -262,7 +264,7 @@ export function createStandinClob(opts: StandinClobOptions, src: ClobBookSource)
     if (owner !== h.apiKey) return reject(res, "Unauthorized/Invalid api key", 401);
     const prior = bySignature.get(wo.signature);
     if (prior) return send(res, prior.status, prior.body);
-    if (wo.signer.toLowerCase() !== h.address.toLowerCase())
+    if (wo.signer.toLowerCase() !== (opts.apiKeyAddress ?? h.address).toLowerCase())
       return reject(res, "the order signer address has to be the address of the API KEY");
     const mk = marketOf(wo.tokenId);
     if (!mk) return reject(res, `market not found for token ${wo.tokenId}`);
