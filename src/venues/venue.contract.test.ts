@@ -1,7 +1,7 @@
 import { MARKET, startRig, YES } from "../../test/venue.fixture.ts";
 import { systemClock } from "../domain/clock.ts";
 import { SimulatedVenue } from "./simulated.ts";
-import { CONTRACT_BOOK, runVenueContract } from "./venue.contract.ts";
+import { CONTRACT_BOOK, contractOrder, runVenueContract } from "./venue.contract.ts";
 
 runVenueContract("simulated", async (s) => {
   const venue = new SimulatedVenue({
@@ -16,7 +16,8 @@ runVenueContract("simulated", async (s) => {
       asks: tokenId === YES ? CONTRACT_BOOK.asks.map((l) => ({ ...l })) : [],
     }),
   });
-  if (s.yesShares > 0) venue.restore(Math.round(s.cash * 1e6), { [YES]: Math.round(s.yesShares * 1e6) });
+  // Holdings at start: bought at the contract book (the suite checks token counts, not cash, when holding).
+  if (s.yesShares > 0) venue.execute(contractOrder(MARKET, "BUY", 0.55, s.yesShares, "FOK", "seed"), MARKET);
   return { venue, market: MARKET, close: async () => {} };
 });
 
