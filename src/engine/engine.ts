@@ -95,6 +95,8 @@ export class CopyEngine {
   };
   feesPaid: Micros = 0;
   readonly recent: Decision[] = [];
+  /** Copied (incl. resized) and skipped (incl. blocked) decisions per leader wallet. */
+  readonly perWallet = new Map<string, { copied: number; skipped: number }>();
   readonly dailyEquity: number[] = [];
   #day = -1;
   #dayStartEquity = 0;
@@ -181,6 +183,10 @@ export class CopyEngine {
   #decide(d: Omit<Decision, "ts">): void {
     const dec: Decision = { ...d, ts: this.o.clock.now() };
     this.counters[dec.action]++;
+    const pw = this.perWallet.get(dec.wallet) ?? { copied: 0, skipped: 0 };
+    if (dec.action === "copied" || dec.action === "resized") pw.copied++;
+    else pw.skipped++;
+    this.perWallet.set(dec.wallet, pw);
     this.recent.push(dec);
     if (this.recent.length > 200) this.recent.splice(0, 100);
     this.o.bus?.emit({ type: "decision", decision: dec });
@@ -669,6 +675,81 @@ export class CopyEngine {
     this.#step("global", [
       { name: "drawdown", value: dd, reduced: b.drawdownReduced, halted: b.drawdownHalted },
     ]);
+  }
+
+  /**
+   * Restores state from the ledger (live and stand-in runs, where history cannot be replayed
+   * deterministically): positions, cash, which leader each position came from, breakers, kill
+   * switch and the leader fills already decided. The venue is restored by the caller.
+   */
+  restore(s: {
+    positions: readonly Position[];
+    cash: Micros;
+    origins: readonly { tokenId: string; wallet: string; cls: WalletClass; qty: Micros }[];
+    breakers: readonly BreakerRecord[];
+    killSwitch: boolean;
+    decidedKeys: Iterable<string>;
+  }): void {
+    for (const p of s.positions) this.positions.set(p.tokenId, p);
+    this.cash = s.cash;
+    for (const o of s.origins) {
+      const list = this.#origin.get(o.tokenId) ?? [];
+      list.push({ wallet: o.wallet, cls: o.cls, qty: o.qty });
+      this.#origin.set(o.tokenId, list);
+    }
+    for (const b of s.breakers) this.breakers.set(b.scope, b);
+    this.killSwitch = s.killSwitch;
+    for (const k of s.decidedKeys) this.#seenKeys.add(k);
+  }
+
+  /**
+   * Learns from a leader event without deciding anything (history already decided before a
+   * restart, or non-trade activity): prices, volatility and the leader's state.
+   */
+  warm(e: LeaderEvent): void {
+    this.prices.observe(e);
+    if (e.type === "TRADE") this.#vol.observe(e.tokenId, e.price, e.ts);
+    const acc = this.#acc.get(e.wallet);
+    if (acc && !this.#seenKeys.has(e.key)) acc.add(e);
+    this.#seenKeys.add(e.key);
+  }
+
+  /**
+   * Whether deciding this leader fill will consult the order book. Live runs fetch a book only
+   * then: most fills (market-maker churn, sells of tokens we never bought, wallets we only watch)
+   * are decided before the book matters. Errs on the side of true.
+   */
+  needsBook(e: LeaderEvent): boolean {
+    if (e.type !== "TRADE" || this.#seenKeys.has(e.key)) return false;
+    const profile = this.leaders.get(e.wallet);
+    const acc = this.#acc.get(e.wallet);
+    if (!profile || !acc) return false;
+    if (e.side === "SELL")
+      return (this.#origin.get(e.tokenId) ?? []).some((o) => o.wallet === e.wallet && o.qty > 0);
+    if (this.o.strategy === "plain") return true;
+    const rec = profile.recommendation;
+    if (rec !== undefined && rec !== "copy" && rec !== "copy_mm_rules") return false;
+    if (profile.class !== "market_maker") return true;
+    const agg = acc.markets.get(e.marketId);
+    const inv = agg?.inv ?? 0;
+    const up = (e.side === "BUY") === (e.outcomeIndex === 0);
+    const after = inv + (up ? e.size : -e.size);
+    const skip = rebalancingFilter(
+      "market_maker",
+      {
+        inv: after,
+        vol: (agg?.vol ?? 0) + e.size,
+        fills: (agg?.fills ?? 0) + 1,
+        increased: Math.abs(after) > Math.abs(inv),
+      },
+      this.o.risk.filters,
+    );
+    return skip === null;
+  }
+
+  /** Whether a followed leader event was already processed (restored runs skip it). */
+  hasSeen(key: string): boolean {
+    return this.#seenKeys.has(key);
   }
 
   /** Manual kill switch: blocks entries (exits still run); persisted by the caller. */

@@ -11,16 +11,14 @@
 import type { OrderBook } from "../domain/book.ts";
 import { ManualClock } from "../domain/clock.ts";
 import { PolycopyError } from "../domain/errors.ts";
-import type { Decision, EngineEvent } from "../domain/events.ts";
 import type { LeaderEvent } from "../domain/fill.ts";
 import type { Market } from "../domain/market.ts";
-import type { Order, OurFill } from "../domain/order.ts";
-import type { Position } from "../domain/position.ts";
 import type { RiskConfig } from "../risk/config.ts";
-import type { AuditEntry, BreakerRecord, Store } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
 import { SimulatedVenue } from "../venues/simulated.ts";
 import { EventBus } from "./bus.ts";
 import { CopyEngine, type LeaderProfile } from "./engine.ts";
+import { StepRecorder } from "./step-recorder.ts";
 
 export interface PaperHistory {
   markets: readonly Market[];
@@ -58,46 +56,7 @@ export interface PaperRunResult {
   stopped: boolean;
 }
 
-interface StepEffects {
-  orders: Map<string, Order>;
-  fills: OurFill[];
-  positions: Map<string, Position>;
-  audit: AuditEntry[];
-  breakers: Set<string>;
-}
-
 const cursorSource = (runId: string) => `paper:${runId}`;
-
-function newEffects(): StepEffects {
-  return { orders: new Map(), fills: [], positions: new Map(), audit: [], breakers: new Set() };
-}
-
-function auditOf(e: EngineEvent): AuditEntry | null {
-  switch (e.type) {
-    case "decision": {
-      const d: Decision = e.decision;
-      return {
-        ts: d.ts,
-        kind: "decision",
-        subject: d.wallet,
-        message: `${d.action}${d.rule ? ` [${d.rule}]` : ""}: ${d.reason}`,
-        data: { ...d },
-      };
-    }
-    case "breaker":
-      return {
-        ts: e.ts,
-        kind: "breaker",
-        subject: e.scope,
-        message: `${e.from} → ${e.to}: ${e.reason}`,
-        data: null,
-      };
-    case "alert":
-      return { ts: e.ts, kind: "alert", subject: null, message: e.message, data: { level: e.level } };
-    default:
-      return null;
-  }
-}
 
 export async function runPaper(o: PaperRunOptions): Promise<PaperRunResult> {
   const { store, history: h } = o;
@@ -116,33 +75,13 @@ export async function runPaper(o: PaperRunOptions): Promise<PaperRunResult> {
 
   // Internal bus: captures each step's effects; forwards to the caller's bus once past the replay.
   const inner = new EventBus();
-  let replaying = true;
-  let fx = newEffects();
   let newOrders = 0;
-  inner.onAny((e) => {
-    if (!replaying) o.bus?.emit(e);
-    switch (e.type) {
-      case "order":
-        fx.orders.set(e.order.key, e.order);
-        if (!replaying && o.crashAfterOrder !== undefined && ++newOrders >= o.crashAfterOrder) {
-          process.kill(process.pid, "SIGKILL");
-        }
-        break;
-      case "fill":
-        fx.fills.push(e.fill);
-        break;
-      case "position":
-        fx.positions.set(e.position.tokenId, e.position);
-        break;
-      case "breaker":
-        fx.breakers.add(e.scope);
-        break;
-      default:
-        break;
+  const rec = new StepRecorder(inner, o.bus, () => {
+    if (rec.forwarding && o.crashAfterOrder !== undefined && ++newOrders >= o.crashAfterOrder) {
+      process.kill(process.pid, "SIGKILL");
     }
-    const a = auditOf(e);
-    if (a) fx.audit.push(a);
   });
+  rec.forwarding = false;
 
   const clock = new ManualClock(o.fromTs);
   const venue = new SimulatedVenue({
@@ -189,13 +128,13 @@ export async function runPaper(o: PaperRunOptions): Promise<PaperRunResult> {
   // 1. Rebuild by deterministic replay up to the cursor.
   for (let i = 0; i < Math.min(resumeAt, total); i++) {
     step(i);
-    for (const k of fx.orders.keys()) replayed.orders.add(k);
-    for (const f of fx.fills) replayed.fills.add(f.key);
-    fx = newEffects();
+    for (const k of rec.orderKeys()) replayed.orders.add(k);
+    for (const k of rec.fillKeys()) replayed.fills.add(k);
+    rec.reset();
   }
   if (resumeAt > total) settleRest();
-  fx = newEffects();
-  replaying = false;
+  rec.reset();
+  rec.forwarding = true;
 
   // 2. Reconcile the rebuilt state with the ledger; refuse to trade on any disagreement.
   if (resumeAt > 0) await reconcile(store, engine, replayed);
@@ -210,38 +149,22 @@ export async function runPaper(o: PaperRunOptions): Promise<PaperRunResult> {
       break;
     }
     step(i);
-    const changed =
-      fx.orders.size + fx.fills.length + fx.positions.size + fx.audit.length + fx.breakers.size > 0;
+    const changed = rec.changed;
+    const traded = rec.fillCount > 0;
     sinceCursor++;
     if (changed || sinceCursor >= 5_000 || i === total - 1) {
-      await store.commitStep({
-        cursor: { source, value: String(i + 1) },
-        orders: [...fx.orders.values()],
-        fills: fx.fills,
-        positions: [...fx.positions.values()],
-        audit: fx.audit,
-        breakers: [...fx.breakers].map((s) => engine.breakers.get(s)).filter((b): b is BreakerRecord => !!b),
-      });
+      await store.commitStep(rec.take({ source, value: String(i + 1) }, engine.breakers));
       committed++;
       sinceCursor = 0;
-      if (changed && fx.fills.length > 0 && o.stepDelayMs)
-        await new Promise((r) => setTimeout(r, o.stepDelayMs));
+      if (traded && o.stepDelayMs) await new Promise((r) => setTimeout(r, o.stepDelayMs));
     }
-    fx = newEffects();
+    rec.reset();
     if (o.onProgress && i % 5_000 === 0) o.onProgress(i, total);
   }
   if (!stopped) {
     if (resumeAt <= total) {
       settleRest();
-      await store.commitStep({
-        cursor: { source, value: String(total + 1) },
-        orders: [],
-        fills: [],
-        positions: [...fx.positions.values()],
-        audit: fx.audit,
-        breakers: [],
-      });
-      fx = newEffects();
+      await store.commitStep(rec.take({ source, value: String(total + 1) }, engine.breakers));
     }
     engine.finish();
   }

@@ -486,6 +486,7 @@ export class SqlStore implements Store {
           .execute();
       }
       for (const b of step.breakers) await upsertBreakerRow(tx, b);
+      for (const [k, v] of Object.entries(step.kv ?? {})) await upsertKvRow(tx, k, v);
       await upsertCursor(tx, step.cursor.source, step.cursor.value);
     });
   }
@@ -512,11 +513,7 @@ export class SqlStore implements Store {
   }
 
   async setKv(key: string, value: string): Promise<void> {
-    await this.#db
-      .insertInto("kv")
-      .values({ key, value })
-      .onConflict((oc) => oc.column("key").doUpdateSet({ value }))
-      .execute();
+    await upsertKvRow(this.#db, key, value);
   }
 
   async appendWalletScore(s: WalletScoreRecord): Promise<void> {
@@ -587,6 +584,14 @@ async function insertEvents(db: Db, events: readonly LeaderEvent[]): Promise<num
     inserted += num(r.numInsertedOrUpdatedRows ?? 0);
   }
   return inserted;
+}
+
+async function upsertKvRow(db: Db, key: string, value: string): Promise<void> {
+  await db
+    .insertInto("kv")
+    .values({ key, value })
+    .onConflict((oc) => oc.column("key").doUpdateSet({ value }))
+    .execute();
 }
 
 async function upsertBreakerRow(db: Db, b: BreakerRecord): Promise<void> {

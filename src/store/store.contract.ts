@@ -309,11 +309,13 @@ export function storeContract(name: string, open: () => Promise<Store>, reopen?:
             data: null,
           },
         ],
+        kv: { "paper:cash": "123" },
       };
       await store.commitStep(step);
       // Replaying the same step after a crash is harmless: fills by key, orders and positions upserted.
       await store.commitStep({ ...step, audit: [] });
       assert.equal(await store.getCursor("engine:test"), "7");
+      assert.equal(await store.getKv("paper:cash"), "123");
       assert.equal((await store.getOrder("step-o1"))?.status, "filled");
       assert.deepEqual(await store.listFills({ orderKey: "step-o1" }), [f]);
       assert.deepEqual(

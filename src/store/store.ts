@@ -55,6 +55,8 @@ export interface EngineStep {
   positions: readonly Position[];
   audit: readonly AuditEntry[];
   breakers: readonly BreakerRecord[];
+  /** Engine state kept as key-value (e.g. paper cash), written in the same transaction. */
+  kv?: Readonly<Record<string, string>>;
 }
 
 export interface WalletScoreQuery {

@@ -110,6 +110,13 @@ export class SimulatedVenue implements Venue {
     return this.execute(order, market);
   }
 
+  /** Paper trading on a live feed: balances come back from the ledger after a restart. */
+  restore(cash: Micros, tokens: Readonly<Record<string, Micros>>): void {
+    this.#cash = cash;
+    this.#tokens.clear();
+    for (const [t, q] of Object.entries(tokens)) if (q > 0) this.#tokens.set(t, q);
+  }
+
   /** Resolution: winning tokens pay $1 per share, losing ones 0. */
   settle(tokenId: string, won: boolean): Micros {
     const q = this.#tokens.get(tokenId) ?? 0;

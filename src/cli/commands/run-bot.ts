@@ -1,9 +1,7 @@
 /** Implementation of `polycopy run` / `polycopy demo` (kept out of the command file so --help stays fast). */
-import { randomBytes } from "node:crypto";
 import { classifyLeaders, formatComparison, runStrategy, summarize } from "../../backtest/run.ts";
 import { loadConfig } from "../../config/config.ts";
 import { PolycopyError } from "../../domain/errors.ts";
-import type { EngineEvent } from "../../domain/events.ts";
 import { fromMicros } from "../../domain/units.ts";
 import { EventBus } from "../../engine/bus.ts";
 import { runPaper } from "../../engine/paper.ts";
@@ -12,6 +10,7 @@ import { simulate } from "../../sim/simulate.ts";
 import { openStore } from "../../store/open.ts";
 import type { AuditEntry } from "../../store/store.ts";
 import { progressBar } from "../progress.ts";
+import { serveDashboard } from "./dashboard.ts";
 
 export async function runBot(
   o: {
@@ -164,105 +163,24 @@ export async function runBot(
     await store.close();
     return;
   }
-  const { startServer } = await import("../../server/index.ts");
-  const token = process.env.POLYCOPY_API_TOKEN ?? randomBytes(18).toString("base64url");
-  const started = Date.now();
-  const server = await startServer({
-    bus,
+  const { server, link } = await serveDashboard({
+    cfg,
     store,
-    token,
-    host: cfg.server.host,
-    port: cfg.server.port,
-    snapshot: async () => {
-      const realizedNow = [...engine.positions.values()].reduce((s, p) => s + p.realized, 0);
-      const equity = Math.round(engine.equityUsd() * 1e6);
-      return {
-        mode: "paper",
-        startedTs: started,
-        equity,
-        cash: engine.cash,
-        realized: realizedNow,
-        unrealized: [...engine.positions.values()].reduce(
-          (sum, p) =>
-            sum +
-            (p.qty > 0 ? Math.round(p.qty * (engine.prices.last(p.tokenId) ?? p.cost / p.qty)) - p.cost : 0),
-          0,
-        ),
-        killSwitch: engine.killSwitch,
-        wallets: [...r.leaders].map(([w, p]) => {
-          const v = byWallet.get(w);
-          return {
-            wallet: w,
-            class: p.class,
-            pMm: v?.p_mm ?? 0,
-            pMmLow: v?.p_mm_low ?? 0,
-            pMmHigh: v?.p_mm_high ?? 0,
-            score: v?.score ?? 0,
-            scoreLow: v?.score_low ?? 0,
-            scoreHigh: v?.score_high ?? 0,
-            recommendation: v?.recommendation ?? "watch",
-            copied: audit.filter(
-              (a) => a.subject === w && a.kind === "decision" && /^(copied|resized)/.test(a.message),
-            ).length,
-            skipped: audit.filter(
-              (a) => a.subject === w && a.kind === "decision" && /^(skipped|blocked)/.test(a.message),
-            ).length,
-          };
-        }),
-        positions: [...engine.positions.values()].filter((p) => p.qty > 0),
-        breakers: [...engine.breakers.values()],
-        recentDecisions: [...engine.recent].reverse().slice(0, 50),
-        counters: { ...engine.counters },
-        comparison: [r.aware, r.plain].map((s) => ({
-          name: s.name,
-          return: s.return,
-          sharpe: s.sharpe,
-          maxDrawdown: s.maxDrawdown,
-          trades: s.trades,
-        })),
-      };
-    },
-    control: {
-      setKillSwitch: async (on, reason) => {
-        engine.setKillSwitch(on, reason);
-        await store.setKv("kill_switch", on ? "on" : "off");
-        await store.appendAudit({
-          ts: Date.now(),
-          kind: "kill_switch",
-          subject: "global",
-          message: `${on ? "on" : "off"}: ${reason}`,
-          data: null,
-        });
-      },
-      resetBreaker: async (scope) => {
-        const b = engine.breakers.get(scope);
-        if (!b) throw new PolycopyError("NOT_FOUND", `unknown breaker scope ${scope}`);
-        const next = {
-          ...b,
-          state: "NORMAL" as const,
-          reason: "manual reset",
-          since: Date.now(),
-          cooldownUntil: Date.now(),
-        };
-        engine.breakers.set(scope, next);
-        await store.saveBreaker(next);
-        bus.emit({
-          type: "breaker",
-          scope,
-          from: b.state,
-          to: "NORMAL",
-          reason: "manual reset",
-          ts: Date.now(),
-        } satisfies EngineEvent);
-      },
-    },
+    bus,
+    engine: () => engine,
+    leaders: () => r.leaders,
+    verdicts: () => byWallet,
+    comparison: [r.aware, r.plain].map((x) => ({
+      name: x.name,
+      return: x.return,
+      sharpe: x.sharpe,
+      maxDrawdown: x.maxDrawdown,
+      trades: x.trades,
+    })),
+    mode: "paper",
   });
   out("");
-  out(
-    process.env.POLYCOPY_API_TOKEN
-      ? `dashboard: ${server.url} (state changes need the token from POLYCOPY_API_TOKEN)`
-      : `dashboard: ${server.url}#token=${token}  (this link carries the session token that state changes need)`,
-  );
+  out(link);
   if (o.exit) {
     await server.close();
     await store.close();

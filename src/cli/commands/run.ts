@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { intOption } from "../options.ts";
+import { intOption, listOption } from "../options.ts";
 
 interface RunOptions {
   config?: string;
@@ -12,6 +12,10 @@ interface RunOptions {
   exit: boolean;
   live?: boolean;
   stepDelayMs?: number;
+  source: string;
+  url?: string;
+  wallets?: string[];
+  interval: number;
 }
 
 /**
@@ -27,7 +31,7 @@ export function register(program: Command): void {
       .description(
         name === "demo"
           ? "run the paper bot end to end on simulated data (no account, no network) with the dashboard on 127.0.0.1"
-          : "run the copy bot (paper by default) on the simulator stream; --live is refused until the Polymarket venue lands",
+          : "run the copy bot (paper) on the simulator stream or a live leader feed (--source standin|polymarket) until stopped; --live is refused until the Polymarket venue lands",
       )
       .option("-c, --config <file>", "config file (default: polycopy.config.json if present)")
       .option("--seed <n>", "simulator seed", intOption("--seed"), 7)
@@ -49,11 +53,44 @@ export function register(program: Command): void {
       .option("--exit", "exit after the replay instead of keeping the dashboard up")
       .option("--live", "trade live on Polymarket (needs a key; not available yet)")
       .option(
+        "--source <name>",
+        "leader feed: sim (simulator stream) | standin (local stand-in, --url) | polymarket",
+        "sim",
+      )
+      .option("--url <url>", "stand-in base URL for --source standin")
+      .option(
+        "--wallets <list>",
+        "wallets to follow with a live source (default: the config's wallets)",
+        listOption,
+      )
+      .option("--interval <ms>", "poll interval of a live source", intOption("--interval"), 5000)
+      .option(
         "--step-delay-ms <n>",
         "pause after each step that traded (to watch the dashboard live)",
         intOption("--step-delay-ms"),
       )
       .action(async (o: RunOptions) => {
+        if (!["sim", "standin", "polymarket"].includes(o.source)) {
+          const { PolycopyError } = await import("../../domain/errors.ts");
+          throw new PolycopyError(
+            "CLI_INVALID",
+            `--source must be sim, standin or polymarket, got "${o.source}"`,
+            { userFacing: true },
+          );
+        }
+        if (o.source !== "sim") {
+          if (o.live) {
+            const { PolycopyError } = await import("../../domain/errors.ts");
+            throw new PolycopyError(
+              "CLI_INVALID",
+              "--live is not available: the Polymarket venue is not implemented yet (paper trading only); see README",
+              { userFacing: true },
+            );
+          }
+          const { runLiveBot } = await import("./run-live.ts");
+          await runLiveBot(o);
+          return;
+        }
         const { runBot } = await import("./run-bot.ts");
         await runBot(o, name);
       });

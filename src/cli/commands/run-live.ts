@@ -1,0 +1,117 @@
+/** `polycopy run --source standin|polymarket`: paper trading on a live leader feed until stopped. */
+import type { WalletVerdict } from "../../analytics/analyze.ts";
+import { loadConfig } from "../../config/config.ts";
+import { PolycopyError } from "../../domain/errors.ts";
+import { fromMicros } from "../../domain/units.ts";
+import { isAddress, normalizeAddress } from "../../domain/wallet.ts";
+import { EventBus } from "../../engine/bus.ts";
+import type { CopyEngine, LeaderProfile } from "../../engine/engine.ts";
+import { runLive } from "../../engine/live.ts";
+import { childLogger } from "../../log.ts";
+import { PolymarketAdapter } from "../../polymarket/adapter.ts";
+import { DEFAULT_RISK_CONFIG } from "../../risk/config.ts";
+import { PollSource } from "../../sources/poll-source.ts";
+import { openStore } from "../../store/open.ts";
+import { serveDashboard } from "./dashboard.ts";
+
+export async function runLiveBot(o: {
+  config?: string;
+  source: string;
+  url?: string;
+  wallets?: string[];
+  interval: number;
+  serve: boolean;
+}): Promise<void> {
+  const bad = (msg: string) => new PolycopyError("CLI_INVALID", msg, { userFacing: true });
+  const cfg = loadConfig(o.config === undefined ? {} : { file: o.config });
+  const wallets = o.wallets ?? cfg.wallets.map((w) => w.address);
+  if (wallets.length === 0)
+    throw bad("no wallets to follow: list them in the config (wallets) or pass --wallets");
+  for (const w of wallets)
+    if (!isAddress(w)) throw bad(`--wallets: "${w}" is not a 0x address of 40 hex digits`);
+  let urls: { gammaUrl: string; dataUrl: string; clobUrl: string };
+  if (o.source === "standin") {
+    if (!o.url || !/^https?:\/\/[^\s/]+/.test(o.url))
+      throw bad("--source standin needs --url <http base URL of the stand-in>");
+    urls = { gammaUrl: o.url, dataUrl: o.url, clobUrl: o.url };
+  } else {
+    urls = {
+      gammaUrl: cfg.polymarket.gammaUrl,
+      dataUrl: cfg.polymarket.dataUrl,
+      clobUrl: cfg.polymarket.clobUrl,
+    };
+  }
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+  const adapter = new PolymarketAdapter({
+    urls,
+    http: { onRetry: (r) => childLogger("run").warn(r, "retrying request") },
+  });
+  const list = wallets.map(normalizeAddress);
+  const name = `poll:run:${o.source}`;
+  const backfill = new PollSource({
+    adapter,
+    wallets: list,
+    backfillDays: cfg.polymarket.backfillDays,
+    name,
+  });
+  const source = new PollSource({
+    adapter,
+    wallets: list,
+    backfillDays: cfg.polymarket.backfillDays,
+    name,
+    follow: true,
+    pollIntervalMs: o.interval,
+  });
+  const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+  const bus = new EventBus();
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let engine: CopyEngine | null = null;
+  let leaders: ReadonlyMap<string, LeaderProfile> = new Map();
+  const verdicts = new Map<string, WalletVerdict>();
+  const dash =
+    o.serve && cfg.server.enabled
+      ? await serveDashboard({
+          cfg,
+          store,
+          bus,
+          engine: () => engine,
+          leaders: () => leaders,
+          verdicts: () => verdicts,
+          mode: "paper",
+        })
+      : null;
+  if (dash) out(dash.link);
+  const crash = process.env.POLYCOPY_TEST_CRASH_AFTER_ORDER;
+  const crashStep = process.env.POLYCOPY_TEST_CRASH_AFTER_STEP;
+  try {
+    const r = await runLive({
+      store,
+      adapter,
+      source,
+      backfill,
+      wallets: list,
+      risk: DEFAULT_RISK_CONFIG,
+      bus,
+      signal: stop.signal,
+      ...(crash ? { crashAfterOrder: Number(crash) } : {}),
+      ...(crashStep ? { crashAfterStep: Number(crashStep) } : {}),
+      onStatus: out,
+      onReady: (e, l) => {
+        engine = e;
+        leaders = l;
+      },
+    });
+    const c = r.engine.counters;
+    out(
+      `stopped: ${r.handled} leader fills handled this session; ${c.copied} copied, ${c.resized} resized, ${c.skipped} skipped, ${c.blocked} blocked; cash ${fromMicros(r.engine.cash).toFixed(2)} USD; equity ${r.engine.equityUsd().toFixed(2)} USD`,
+    );
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await dash?.server.close();
+    await store.close();
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * Paper trading on a live leader feed (the Polymarket adapter or the local stand-in): leader
+ * events are ingested with their source cursor (Store.ingestBatch), then each followed fill goes
+ * through the engine with the current order book and every step is committed atomically
+ * (Store.commitStep). A leader fill counts as handled once its decision is in the ledger, so after
+ * a crash the restart restores positions, cash, breakers and the kill switch from the ledger, then
+ * handles every stored fill that has no decision yet: none dropped, none doubled.
+ */
+import { accumulate, analyzeWallets } from "../analytics/analyze.ts";
+import type { OrderBook } from "../domain/book.ts";
+import { ManualClock } from "../domain/clock.ts";
+import type { LeaderEvent } from "../domain/fill.ts";
+import type { Market } from "../domain/market.ts";
+import type { WalletClass } from "../domain/wallet.ts";
+import type { PolymarketAdapter } from "../polymarket/adapter.ts";
+import type { RiskConfig } from "../risk/config.ts";
+import type { LeaderSource } from "../sources/source.ts";
+import type { Store } from "../store/store.ts";
+import { SimulatedVenue } from "../venues/simulated.ts";
+import { EventBus } from "./bus.ts";
+import { CopyEngine, type LeaderProfile } from "./engine.ts";
+import { StepRecorder } from "./step-recorder.ts";
+
+export interface LiveRunOptions {
+  store: Store;
+  adapter: PolymarketAdapter;
+  /** The follow-mode source (its cursor lives in the store under `source.name`). */
+  source: LeaderSource;
+  /** A one-pass backfill source with the same cursor name, run first. */
+  backfill?: LeaderSource;
+  wallets: readonly string[];
+  risk: RiskConfig;
+  bus?: EventBus;
+  signal: AbortSignal;
+  /** Test hook: SIGKILL after the N-th new order is filled, before its step is committed. */
+  crashAfterOrder?: number;
+  /** Test hook: SIGKILL after the N-th leader fill is decided, before its step is committed. */
+  crashAfterStep?: number;
+  onStatus?: (message: string) => void;
+  /** Called once the engine is restored and about to follow the feed (dashboard wiring). */
+  onReady?: (engine: CopyEngine, leaders: ReadonlyMap<string, LeaderProfile>) => void;
+}
+
+export interface LiveRunResult {
+  engine: CopyEngine;
+  handled: number;
+  restored: boolean;
+  leaders: Map<string, LeaderProfile>;
+}
+
+const CASH_KEY = "live:cash";
+const SINCE_KEY = "live:since";
+
+export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
+  const { store, adapter } = o;
+  const followed = new Set(o.wallets.map((w) => w.toLowerCase()));
+  const status = o.onStatus ?? (() => {});
+
+  const ingest = async (src: LeaderSource, onBatch?: (events: LeaderEvent[]) => Promise<void>) => {
+    try {
+      for await (const batch of src.stream(await store.getCursor(src.name), o.signal)) {
+        await store.ingestBatch(src.name, batch.events, batch.cursor);
+        if (onBatch && batch.events.length > 0) await onBatch(batch.events);
+        if (o.signal.aborted) break;
+      }
+    } catch (err) {
+      // Stopping (SIGINT/SIGTERM) aborts requests in flight: that is a clean stop at a step boundary.
+      if (!o.signal.aborted) throw err;
+    }
+  };
+
+  // 1. Backfill, then classify the followed wallets on everything stored.
+  if (o.backfill) await ingest(o.backfill);
+  const history = (await store.listLeaderEvents()).filter((e) => followed.has(e.wallet));
+  const { accs, prices } = accumulate(history);
+  const verdicts = analyzeWallets(accs, prices);
+  const leaders = new Map<string, LeaderProfile>();
+  for (const w of followed) {
+    const v = verdicts.find((x) => x.wallet === w);
+    leaders.set(w, {
+      class: v?.class ?? "uncertain",
+      edge: v ? v.quality.alpha_per_share * (v.fills / (v.fills + 100)) : 0,
+      score: v?.score ?? 0,
+      recommendation: v?.recommendation ?? "watch",
+    });
+  }
+  status(`classified ${leaders.size} followed wallets on ${history.length} stored events`);
+
+  // 2. Engine with a paper venue on live books, restored from the ledger.
+  const markets = new Map<string, Market>((await store.listMarkets()).map((m) => [m.id, m]));
+  const books = new Map<string, OrderBook>();
+  const clock = new ManualClock(Date.now());
+  const venue = new SimulatedVenue({
+    clock,
+    book: (t, ts) => books.get(t) ?? { tokenId: t, bids: [], asks: [], ts, tickSize: 0.01 },
+    latencyMs: 0, // the book is fetched after the leader's fill: the real delay is already in it
+    startingCash: Math.round(o.risk.startingCashUsd * 1e6),
+  });
+  const inner = new EventBus();
+  let newOrders = 0;
+  const rec = new StepRecorder(inner, o.bus, () => {
+    if (o.crashAfterOrder !== undefined && ++newOrders >= o.crashAfterOrder)
+      process.kill(process.pid, "SIGKILL");
+  });
+  const engine = new CopyEngine({
+    mode: "paper",
+    strategy: "aware",
+    risk: o.risk,
+    clock,
+    venue,
+    markets,
+    leaders,
+    bus: inner,
+  });
+
+  const decided = new Set<string>();
+  for (const a of await store.listAudit({ kind: "decision", limit: 100_000_000 })) {
+    const k = (a.data as { leaderFillKey?: string } | null)?.leaderFillKey;
+    if (k) decided.add(k);
+  }
+  const positions = await store.listPositions();
+  const cashRaw = await store.getKv(CASH_KEY);
+  const restored = cashRaw !== undefined;
+  if (restored) {
+    const orders = await store.listOrders();
+    const fills = await store.listFills();
+    // Which leader each open position came from: its buys, by filled quantity.
+    const byOrder = new Map(orders.map((x) => [x.key, x]));
+    const origin = new Map<string, { tokenId: string; wallet: string; cls: WalletClass; qty: number }>();
+    for (const f of fills) {
+      const ord = byOrder.get(f.orderKey);
+      if (!ord?.leader || f.side !== "BUY") continue;
+      const k = `${f.tokenId}|${ord.leader}`;
+      const cur = origin.get(k) ?? {
+        tokenId: f.tokenId,
+        wallet: ord.leader,
+        cls: leaders.get(ord.leader)?.class ?? "uncertain",
+        qty: 0,
+      };
+      cur.qty += f.qty;
+      origin.set(k, cur);
+    }
+    const open = new Map(positions.filter((p) => p.qty > 0).map((p) => [p.tokenId, p.qty]));
+    const origins = [...origin.values()]
+      .filter((x) => open.has(x.tokenId))
+      .map((x) => ({ ...x, qty: Math.min(x.qty, open.get(x.tokenId)!) }));
+    engine.restore({
+      positions,
+      cash: Number(cashRaw),
+      origins,
+      breakers: await store.listBreakers(),
+      killSwitch: (await store.getKv("kill_switch")) === "on",
+      decidedKeys: [],
+    });
+    venue.restore(Number(cashRaw), Object.fromEntries(open));
+    status(
+      `restored from the ledger: ${open.size} open positions, cash ${(Number(cashRaw) / 1e6).toFixed(2)} USD, ${decided.size} leader fills already decided`,
+    );
+  }
+
+  // 3. Handle one event: prices and leader state for everyone, a decision for followed fills.
+  let handled = 0;
+  const handle = async (e: LeaderEvent) => {
+    if (!followed.has(e.wallet) || engine.hasSeen(e.key)) return;
+    if (e.type !== "TRADE") {
+      engine.warm(e);
+      return;
+    }
+    if (!markets.has(e.marketId)) {
+      const [m] = await adapter.ensureMarkets([e.marketId], o.signal).catch((err) => {
+        if (o.signal.aborted) return [];
+        throw err;
+      });
+      if (o.signal.aborted) return;
+      const got = m ?? adapter.cachedMarket(e.marketId);
+      if (got) {
+        markets.set(got.id, got);
+        await store.upsertMarkets([got]);
+      }
+    }
+    if (engine.needsBook(e)) {
+      try {
+        books.set(e.tokenId, await adapter.orderBook(e.tokenId, o.signal));
+      } catch {
+        if (o.signal.aborted) return; // stopping: this fill stays undecided and is handled on restart
+        books.delete(e.tokenId); // no book: the liquidity filter skips the fill, with its reason
+      }
+    }
+    engine.handle(e);
+    if (o.crashAfterStep !== undefined && handled + 1 >= o.crashAfterStep)
+      process.kill(process.pid, "SIGKILL");
+    await store.commitStep(
+      rec.take({ source: "live:engine", value: String(e.ts) }, engine.breakers, {
+        [CASH_KEY]: String(engine.cash),
+      }),
+    );
+    handled++;
+  };
+
+  // 4. Stored history: decided fills and non-trade activity only teach the engine (prices, leader
+  // state); fills stored but never decided (a crash between ingest and decision) are handled now.
+  // On a fresh ledger everything stored so far is history to learn from, not to copy.
+  let since = Number((await store.getKv(SINCE_KEY)) ?? Number.NaN);
+  if (!Number.isFinite(since)) {
+    since = history.reduce((m, e) => Math.max(m, e.ts), 0);
+    await store.setKv(SINCE_KEY, String(since));
+  }
+  let pending = 0;
+  for (const e of history) {
+    if (o.signal.aborted) break;
+    if (e.type !== "TRADE" || decided.has(e.key) || e.ts <= since) engine.warm(e);
+    else {
+      await handle(e);
+      pending++;
+    }
+  }
+  if (pending > 0) status(`handled ${pending} stored leader fills that had no decision yet`);
+  if (!restored) await store.setKv(CASH_KEY, String(engine.cash));
+  o.onReady?.(engine, leaders);
+  status(`following ${followed.size} wallets`);
+  await ingest(o.source, async (events) => {
+    for (const e of [...events].sort((a, b) => a.ts - b.ts)) {
+      if (o.signal.aborted) return;
+      await handle(e);
+    }
+  });
+  return { engine, handled, restored, leaders };
+}
