@@ -18,6 +18,19 @@ describe("loadConfig", () => {
     assert.equal(c.server.host, "127.0.0.1");
     assert.equal(c.polymarket.backfillDays, 90);
     assert.deepEqual(c.wallets, []);
+    assert.equal(c.risk.profiles.market_maker.maxOrderUsd, 50);
+  });
+  it("merges a partial risk section over the defaults per wallet class", () => {
+    const c = loadConfig({
+      cwd: dirWith(
+        JSON.stringify({ risk: { startingCashUsd: 5000, profiles: { uncertain: { enabled: false } } } }),
+      ),
+      env: {},
+    });
+    assert.equal(c.risk.startingCashUsd, 5000);
+    assert.equal(c.risk.profiles.uncertain.enabled, false);
+    assert.equal(c.risk.profiles.uncertain.maxOrderUsd, 25, "untouched keys keep their defaults");
+    assert.equal(c.risk.profiles.directional.enabled, true);
   });
   it("normalizes wallet addresses and applies env overrides", () => {
     const d = dirWith(
@@ -38,6 +51,17 @@ describe("loadConfig", () => {
       ['{"wallets": [{"address": "0x12"}]}', /wallets\.0\.address: must be a 0x-prefixed/],
       ['{"server": {"port": "80"}}', /server\.port/],
       ["[]", /must be a JSON object/],
+      [
+        '{"risk": {"profiles": {"directional": {"maxOrderUsd": -5}}}}',
+        /risk\.profiles\.directional\.maxOrderUsd/,
+      ],
+      [
+        '{"risk": {"breakers": {"drawdownHalted": 0.01}}}',
+        /risk\.breakers\.drawdownHalted: must be ≥ drawdownReduced/,
+      ],
+      ['{"risk": {"sizing": {"kellyFraction": "half"}}}', /risk\.sizing\.kellyFraction/],
+      ['{"risk": {"bogus": 1}}', /risk: Unrecognized key: "bogus"/],
+      ['{"risk": 5}', /risk: must be an object/],
     ];
     for (const [text, re] of cases) {
       assert.throws(

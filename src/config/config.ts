@@ -4,6 +4,7 @@ import { z } from "zod";
 import { PolycopyError } from "../domain/errors.ts";
 import { parseWith } from "../domain/validation.ts";
 import { isAddress, normalizeAddress } from "../domain/wallet.ts";
+import { DEFAULT_RISK_CONFIG, riskConfigSchema } from "../risk/config.ts";
 
 /**
  * The application config: one JSON file (default `polycopy.config.json` in the working directory,
@@ -65,8 +66,44 @@ export const appConfigSchema = z
     polymarket: polymarketConfigSchema.default(polymarketConfigSchema.parse({})),
     server: serverConfigSchema.default(serverConfigSchema.parse({})),
     alerts: alertsConfigSchema.default(alertsConfigSchema.parse({})),
+    /**
+     * Risk profiles, breakers, sizing and filters (src/risk/config.ts). Any subset may be given:
+     * it is merged key by key over the defaults, and the result is validated as a whole.
+     */
+    risk: z
+      .unknown()
+      .optional()
+      .transform((v, ctx) => {
+        if (v !== undefined && (v === null || typeof v !== "object" || Array.isArray(v))) {
+          ctx.addIssue({ code: "custom", message: "must be an object" });
+          return z.NEVER;
+        }
+        const merged = deepMerge(
+          DEFAULT_RISK_CONFIG as unknown as Record<string, unknown>,
+          (v ?? {}) as Record<string, unknown>,
+        );
+        const r = riskConfigSchema.safeParse(merged);
+        if (!r.success) {
+          for (const i of r.error.issues)
+            ctx.addIssue({ code: "custom", path: i.path as PropertyKey[], message: i.message });
+          return z.NEVER;
+        }
+        return r.data;
+      }),
   })
   .strict();
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = base[k];
+    out[k] =
+      v && typeof v === "object" && !Array.isArray(v) && b && typeof b === "object" && !Array.isArray(b)
+        ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
 
 export type AppConfig = z.output<typeof appConfigSchema>;
 export type AppConfigInput = z.input<typeof appConfigSchema>;

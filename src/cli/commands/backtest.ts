@@ -6,6 +6,10 @@ export function register(program: Command): void {
   program
     .command("backtest")
     .description("compare wallet-type-aware copying with plain proportional copying on simulated seeds")
+    .option(
+      "-c, --config <file>",
+      "config file whose risk section to use (default: polycopy.config.json if present)",
+    )
     .option("--seeds <list>", "comma-separated simulator seeds", listOption, ["7", "8", "9", "11", "12"])
     .option("--days <n>", "days per simulation", intOption("--days"), 60)
     .option("--wallets-per-style <n>", "simulated wallets per style", intOption("--wallets-per-style"), 6)
@@ -14,6 +18,7 @@ export function register(program: Command): void {
     .action(
       async (o: {
         seeds: string[];
+        config?: string;
         days: number;
         walletsPerStyle: number;
         warmupDays: number;
@@ -35,7 +40,8 @@ export function register(program: Command): void {
           );
         const { simulate } = await import("../../sim/simulate.ts");
         const { runComparison } = await import("../../backtest/run.ts");
-        const { DEFAULT_RISK_CONFIG } = await import("../../risk/config.ts");
+        const { loadConfig } = await import("../../config/config.ts");
+        const risk = loadConfig(o.config === undefined ? {} : { file: o.config }).risk;
         const pct = (x: number) => `${(x * 100).toFixed(2)}%`.padStart(8);
         process.stdout.write(
           "seed  leaders(mm/dir/unc)  aware: return sharpe max_dd trades | plain: return sharpe max_dd trades\n",
@@ -43,7 +49,7 @@ export function register(program: Command): void {
         let wins = 0;
         for (const seed of seeds) {
           const sim = simulate({ seed, days: o.days, walletsPerStyle: o.walletsPerStyle });
-          const r = runComparison(sim, DEFAULT_RISK_CONFIG, { warmupDays: o.warmupDays, topN: o.leaders });
+          const r = runComparison(sim, risk, { warmupDays: o.warmupDays, topN: o.leaders });
           const n = (c: string) => [...r.leaders.values()].filter((l) => l.class === c).length;
           const a = r.aware;
           const p = r.plain;

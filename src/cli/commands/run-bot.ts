@@ -5,7 +5,6 @@ import { PolycopyError } from "../../domain/errors.ts";
 import { fromMicros } from "../../domain/units.ts";
 import { EventBus } from "../../engine/bus.ts";
 import { runPaper } from "../../engine/paper.ts";
-import { DEFAULT_RISK_CONFIG } from "../../risk/config.ts";
 import { simulate } from "../../sim/simulate.ts";
 import { openStore } from "../../store/open.ts";
 import type { AuditEntry } from "../../store/store.ts";
@@ -68,7 +67,7 @@ export async function runBot(
     topN: o.leaders,
     ...(cfg.wallets.length ? { leaders: cfg.wallets.map((w) => w.address) } : {}),
   });
-  const risk = DEFAULT_RISK_CONFIG;
+  const risk = cfg.risk;
   const runId = `sim-${o.seed}-${o.days}d-${o.walletsPerStyle}w-warmup${o.warmupDays}-${cls.leaders.size}leaders`;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -152,7 +151,7 @@ export async function runBot(
     );
   out("");
   out(
-    `paper run after warm-up, both on the same simulated venue (book walk, taker fees, ${DEFAULT_RISK_CONFIG.filters.latencyMs} ms latency):`,
+    `paper run after warm-up, both on the same simulated venue (book walk, taker fees, ${risk.filters.latencyMs} ms latency):`,
   );
   out(formatComparison(r));
   out(

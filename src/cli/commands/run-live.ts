@@ -9,7 +9,6 @@ import type { CopyEngine, LeaderProfile } from "../../engine/engine.ts";
 import { runLive } from "../../engine/live.ts";
 import { childLogger } from "../../log.ts";
 import { PolymarketAdapter } from "../../polymarket/adapter.ts";
-import { DEFAULT_RISK_CONFIG } from "../../risk/config.ts";
 import { PollSource } from "../../sources/poll-source.ts";
 import { openStore } from "../../store/open.ts";
 import { serveDashboard } from "./dashboard.ts";
@@ -93,7 +92,7 @@ export async function runLiveBot(o: {
       source,
       backfill,
       wallets: list,
-      risk: DEFAULT_RISK_CONFIG,
+      risk: cfg.risk,
       bus,
       signal: stop.signal,
       ...(crash ? { crashAfterOrder: Number(crash) } : {}),
