@@ -7,6 +7,7 @@ import { register as registerIngest } from "./ingest.ts";
 import { register as registerReport } from "./report.ts";
 import { register as registerRun } from "./run.ts";
 import { register as registerSimulate } from "./simulate.ts";
+import { register as registerStandin } from "./standin.ts";
 import { register as registerWallets } from "./wallets.ts";
 
 /**
@@ -23,5 +24,6 @@ export function registerCommands(program: Command): void {
   registerReport(program);
   registerRun(program);
   registerSimulate(program);
+  registerStandin(program);
   registerWallets(program);
 }
