@@ -1,6 +1,9 @@
 import { createPublicClient, type Hex, http, type PublicClient } from "viem";
+import { z } from "zod";
 import { PolycopyError } from "../domain/errors.ts";
 import type { LeaderFill } from "../domain/fill.ts";
+import { parseWith } from "../domain/validation.ts";
+import type { PolymarketAdapter } from "../polymarket/adapter.ts";
 import {
   addressTopic,
   decodeOrderFilled,
@@ -9,6 +12,7 @@ import {
   type RawLog,
   type TokenInfo,
 } from "../polymarket/chain.ts";
+import { toMarket } from "../polymarket/convert.ts";
 import type { LeaderBatch, LeaderSource } from "./source.ts";
 
 /**
@@ -354,4 +358,35 @@ export function tokenResolverFromMarkets(
       m.set(o.tokenId, { marketId: mk.id, outcomeIndex: i, tickSize: mk.tickSize });
   }
   return async (tokenId) => m.get(tokenId);
+}
+
+/**
+ * A token resolver over Gamma: `/markets?clob_token_ids=<id>` finds the market, which is then
+ * fetched through the adapter (so it is cached there and stored before the fills that use it).
+ */
+export function gammaTokenResolver(
+  adapter: PolymarketAdapter,
+  gammaUrl: string,
+): (tokenId: string, signal: AbortSignal) => Promise<TokenInfo | undefined> {
+  const base = gammaUrl.replace(/\/+$/, "");
+  const known = (tokenId: string): TokenInfo | undefined => {
+    for (const m of adapter.knownMarkets()) {
+      const i = m.outcomes.findIndex((o) => o.tokenId === tokenId);
+      if (i >= 0) return { marketId: m.id, outcomeIndex: i, tickSize: m.tickSize };
+    }
+    return undefined;
+  };
+  return async (tokenId, signal) => {
+    const hit = known(tokenId);
+    if (hit) return hit;
+    const what = `gamma /markets?clob_token_ids=${tokenId}`;
+    const body = parseWith(
+      z.array(z.unknown()),
+      await adapter.http.getJson(`${base}/markets?clob_token_ids=${tokenId}`, [], signal),
+      what,
+    );
+    const ids = body.map((r, i) => toMarket(r, `${what}[${i}]`).id);
+    await adapter.markets({ conditionIds: ids }, signal);
+    return known(tokenId);
+  };
 }

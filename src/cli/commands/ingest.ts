@@ -12,6 +12,11 @@ interface IngestOptions {
   follow?: boolean;
   interval: number;
   config?: string;
+  wsUrl?: string;
+  rpcUrl?: string;
+  exchanges?: string[];
+  confirmations?: number;
+  fromBlock?: number;
 }
 
 /**
@@ -23,7 +28,10 @@ export function register(program: Command): void {
   program
     .command("ingest")
     .description("ingest leader wallet activity into the store from Polymarket, a local stand-in, or a file")
-    .requiredOption("--from <source>", "standin | polymarket | file")
+    .requiredOption(
+      "--from <source>",
+      "standin | polymarket | file (Data API polling), ws (real-time websocket + polling fallback) | chain (OrderFilled logs)",
+    )
     .option(
       "--url <url>",
       "stand-in base URL (serves Gamma, Data API and CLOB paths), e.g. http://127.0.0.1:8790",
@@ -43,6 +51,27 @@ export function register(program: Command): void {
     .option("--overlap <sec>", "seconds re-read before each wallet's cursor", intOption("--overlap"), 120)
     .option("--follow", "keep polling for new activity until interrupted")
     .option("--interval <ms>", "poll interval with --follow", intOption("--interval"), 5000)
+    .option(
+      "--ws-url <url>",
+      "websocket URL for --from ws (default: the stand-in's /ws with --url, else the config's rtdsUrl)",
+    )
+    .option("--rpc-url <url>", "Polygon JSON-RPC URL for --from chain (default: the config's rpcUrl)")
+    .option(
+      "--exchanges <list>",
+      "exchange contracts for --from chain (default: the V2 CTF and neg-risk exchanges)",
+      listOption,
+    )
+    .option(
+      "--confirmations <n>",
+      "blocks behind the head that --from chain waits for",
+      intOption("--confirmations"),
+      32,
+    )
+    .option(
+      "--from-block <n>",
+      "first block for --from chain when there is no cursor",
+      intOption("--from-block"),
+    )
     .option("-c, --config <file>", "config file (default: polycopy.config.json if present)")
     .action(async (o: IngestOptions) => {
       await runIngest(o);
@@ -57,8 +86,13 @@ async function runIngest(o: IngestOptions): Promise<void> {
   const { progressBar } = await import("../progress.ts");
   const bad = (msg: string) => new PolycopyError("CLI_INVALID", msg, { userFacing: true });
 
-  if (!["standin", "polymarket", "file"].includes(o.from)) {
-    throw bad(`--from must be standin, polymarket or file, got "${o.from}"`);
+  if (!["standin", "polymarket", "file", "ws", "chain"].includes(o.from)) {
+    throw bad(
+      `--from must be standin, polymarket or file (polling), ws (websocket) or chain (OrderFilled logs), got "${o.from}"`,
+    );
+  }
+  if (o.confirmations !== undefined && (o.confirmations < 0 || o.confirmations > 10_000)) {
+    throw bad(`--confirmations must be 0..10000, got ${o.confirmations}`);
   }
   if (o.days !== undefined && (o.days < 1 || o.days > 3650))
     throw bad(`--days must be 1..3650, got ${o.days}`);
@@ -93,7 +127,7 @@ async function runIngest(o: IngestOptions): Promise<void> {
     source = fs;
   } else {
     let urls: { gammaUrl: string; dataUrl: string; clobUrl: string };
-    if (o.from === "standin") {
+    if (o.from === "standin" || ((o.from === "ws" || o.from === "chain") && o.url)) {
       if (!o.url) throw bad("--from standin needs --url <base URL of the stand-in>");
       if (!/^https?:\/\/[^\s/]+/.test(o.url)) throw bad(`--url must be an http(s) URL, got "${o.url}"`);
       urls = { gammaUrl: o.url, dataUrl: o.url, clobUrl: o.url };
@@ -116,17 +150,21 @@ async function runIngest(o: IngestOptions): Promise<void> {
       ...(o.pageSize === undefined ? {} : { pageSize: o.pageSize }),
       http: { onRetry: (r) => log.warn(r, "retrying request") },
     });
-    source = new PollSource({
-      adapter,
-      wallets,
-      backfillDays: days,
-      overlapSec: o.overlap,
-      follow: o.follow ?? false,
-      pollIntervalMs: o.interval,
-      // The cursor is per data service: a stand-in and the real API must not share one.
-      name: o.from === "standin" ? `poll:standin:${o.url}` : "poll:data-api",
-      onProgress: (d, t) => bar.update(d, t),
-    });
+    if (o.from === "ws" || o.from === "chain") {
+      source = await liveSource(o, adapter, wallets, days, cfg.polymarket, bad);
+    } else {
+      source = new PollSource({
+        adapter,
+        wallets,
+        backfillDays: days,
+        overlapSec: o.overlap,
+        follow: o.follow ?? false,
+        pollIntervalMs: o.interval,
+        // The cursor is per data service: a stand-in and the real API must not share one.
+        name: o.from === "standin" ? `poll:standin:${o.url}` : "poll:data-api",
+        onProgress: (d, t) => bar.update(d, t),
+      });
+    }
   }
 
   const store = await openStore({
@@ -178,6 +216,65 @@ async function runIngest(o: IngestOptions): Promise<void> {
     process.off("SIGTERM", stop);
     await store.close();
   }
+}
+
+/** `--from ws` (websocket, polling while it is down) or `--from chain` (OrderFilled logs). */
+async function liveSource(
+  o: IngestOptions,
+  adapter: import("../../polymarket/adapter.ts").PolymarketAdapter,
+  wallets: string[],
+  days: number,
+  pm: { rtdsUrl: string; gammaUrl: string; rpcUrl?: string | undefined },
+  bad: (msg: string) => Error,
+): Promise<import("../../sources/source.ts").LeaderSource> {
+  const { childLogger } = await import("../../log.ts");
+  const log = childLogger(`ingest:${o.from}`);
+  const logFn = (level: "info" | "warn", msg: string, data?: Record<string, unknown>) =>
+    log[level](data ?? {}, msg);
+  if (o.from === "ws") {
+    const { createCombinedSource } = await import("../../sources/combined-source.ts");
+    const url = o.wsUrl ?? (o.url ? `${o.url.replace(/^http/, "ws").replace(/\/+$/, "")}/ws` : pm.rtdsUrl);
+    if (!/^wss?:\/\/\S+$/.test(url)) throw bad(`--ws-url must be a ws(s) URL, got "${url}"`);
+    // A live feed: it runs until interrupted (Ctrl-C), whatever --follow says.
+    return createCombinedSource({
+      url,
+      adapter,
+      wallets,
+      backfillDays: days,
+      overlapSec: o.overlap,
+      fallbackPollMs: o.interval,
+      name: o.url ? `live:standin:${o.url}` : "live:rtds+poll",
+      log: logFn,
+    });
+  }
+  const { isAddress } = await import("../../domain/wallet.ts");
+  const { POLYGON_EXCHANGES_V2 } = await import("../../polymarket/chain.ts");
+  const { ChainSource, gammaTokenResolver, tokenResolverFromMarkets } = await import(
+    "../../sources/chain-source.ts"
+  );
+  const rpcUrl = o.rpcUrl ?? pm.rpcUrl;
+  if (!rpcUrl)
+    throw bad("--from chain needs --rpc-url <Polygon JSON-RPC URL> (or polymarket.rpcUrl in the config)");
+  if (!/^https?:\/\/\S+$/.test(rpcUrl)) throw bad(`--rpc-url must be an http(s) URL, got "${rpcUrl}"`);
+  const exchanges = o.exchanges ?? [POLYGON_EXCHANGES_V2.ctfExchange, POLYGON_EXCHANGES_V2.negRiskExchangeA];
+  for (const a of exchanges) if (!isAddress(a)) throw bad(`--exchanges: "${a}" is not an address`);
+  // The stand-in's Gamma has no token filter: load its markets once; the real Gamma is asked per token.
+  const resolveToken = o.url
+    ? tokenResolverFromMarkets(await adapter.markets())
+    : gammaTokenResolver(adapter, pm.gammaUrl);
+  return new ChainSource({
+    rpcUrl,
+    exchanges,
+    wallets,
+    resolveToken,
+    confirmations: o.confirmations ?? 32,
+    backfillBlocks: days * 43_200,
+    ...(o.fromBlock === undefined ? {} : { startBlock: BigInt(o.fromBlock) }),
+    follow: o.follow ?? false,
+    pollIntervalMs: o.interval,
+    name: o.url ? `chain:standin:${rpcUrl}` : "chain:polygon",
+    log: logFn,
+  });
 }
 
 /** Adds wallets the store does not know yet (not followed); existing records are left as they are. */
