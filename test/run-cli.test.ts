@@ -58,6 +58,24 @@ describe("polycopy demo / run", () => {
     assert.match(bad.stderr, /--seeds: "x"/);
   });
 
+  it("standin and run --source reject bad arguments in one line", () => {
+    const cases: [string[], RegExp][] = [
+      [["standin", "--days", "30", "--served-days", "40"], /--served-days must be less than --days/],
+      [["standin", "--faults", "2"], /--faults must be between 0 and 0.5/],
+      [["run", "--source", "bogus"], /--source must be sim, standin or polymarket/],
+      [["run", "--source", "standin", "--wallets", "0x1"], /--source standin needs --url|--wallets/],
+    ];
+    for (const [args, re] of cases) {
+      const r = spawnSync(process.execPath, [MAIN, ...args], {
+        encoding: "utf8",
+        env: { ...process.env, POLYCOPY_LOG_LEVEL: "silent" },
+      });
+      assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, re);
+      assert.equal(r.stderr.trim().split("\n").length, 1);
+    }
+  });
+
   it("refuses --live with a one-line reason and rejects bad arguments", () => {
     const live = spawnSync(process.execPath, [MAIN, "run", "--live"], { encoding: "utf8" });
     assert.equal(live.status, 2);

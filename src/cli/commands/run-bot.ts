@@ -3,6 +3,7 @@ import { classifyLeaders, formatComparison, runStrategy, summarize } from "../..
 import { loadConfig } from "../../config/config.ts";
 import { PolycopyError } from "../../domain/errors.ts";
 import { fromMicros } from "../../domain/units.ts";
+import { WebhookAlerts } from "../../engine/alerts.ts";
 import { EventBus } from "../../engine/bus.ts";
 import { runPaper } from "../../engine/paper.ts";
 import { simulate } from "../../sim/simulate.ts";
@@ -62,6 +63,9 @@ export async function runBot(
   );
 
   const bus = new EventBus();
+  const alerts = cfg.alerts.webhookUrl
+    ? new WebhookAlerts(bus, { url: cfg.alerts.webhookUrl, minIntervalSec: cfg.alerts.minIntervalSec })
+    : null;
   const cls = classifyLeaders(sim, {
     warmupDays: o.warmupDays,
     topN: o.leaders,
@@ -158,7 +162,9 @@ export async function runBot(
     `(${((performance.now() - t0) / 1000).toFixed(1)} s; audit log: ${audit.length} entries in ${store.dialect})`,
   );
 
+  await alerts?.flush();
   if (!o.serve || !cfg.server.enabled) {
+    alerts?.close();
     await store.close();
     return;
   }
@@ -192,6 +198,8 @@ export async function runBot(
     process.once("SIGTERM", stop);
   });
   await server.close();
+  await alerts?.flush();
+  alerts?.close();
   await store.close();
   out("stopped");
 }

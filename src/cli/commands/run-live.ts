@@ -4,6 +4,7 @@ import { loadConfig } from "../../config/config.ts";
 import { PolycopyError } from "../../domain/errors.ts";
 import { fromMicros } from "../../domain/units.ts";
 import { isAddress, normalizeAddress } from "../../domain/wallet.ts";
+import { WebhookAlerts } from "../../engine/alerts.ts";
 import { EventBus } from "../../engine/bus.ts";
 import type { CopyEngine, LeaderProfile } from "../../engine/engine.ts";
 import { runLive } from "../../engine/live.ts";
@@ -63,6 +64,9 @@ export async function runLiveBot(o: {
   });
   const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
   const bus = new EventBus();
+  const alerts = cfg.alerts.webhookUrl
+    ? new WebhookAlerts(bus, { url: cfg.alerts.webhookUrl, minIntervalSec: cfg.alerts.minIntervalSec })
+    : null;
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once("SIGINT", onSignal);
@@ -110,6 +114,8 @@ export async function runLiveBot(o: {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    await alerts?.flush();
+    alerts?.close();
     await dash?.server.close();
     await store.close();
   }
