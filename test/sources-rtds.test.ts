@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { WebSocketServer } from "ws";
 import { apiFillKey } from "../src/domain/fill.ts";
 import { Rng } from "../src/domain/rng.ts";
 import { PolymarketAdapter } from "../src/polymarket/adapter.ts";
@@ -250,6 +251,72 @@ describe("rtds source against the stand-in websocket with faults", () => {
       assert.deepEqual((await store.listLeaderEvents()).map((e) => e.key).sort(), rs.map(keyOf).sort());
     } finally {
       await store.close();
+      await standin.close();
+    }
+  });
+
+  it("counts and skips every kind of bad message without crashing, and filters other wallets", async () => {
+    // A Data API stand-in for markets and the backfill, and a hand-rolled socket server for the messages.
+    const standin = await startStandin({ markets, activity: [], seed: 1 });
+    const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+    await new Promise((r) => wss.once("listening", r));
+    const port = (wss.address() as { port: number }).port;
+    const rng = new Rng(1);
+    const nowSec = Math.floor(Date.now() / 1000);
+    const good = trade(rng, A, nowSec);
+    const msg = (payload: unknown, topic = "activity", type = "trades") =>
+      JSON.stringify({ topic, type, timestamp: 1, payload });
+    const frames = [
+      "{not json",
+      JSON.stringify({ topic: "activity" }), // no type/payload
+      msg({ ...trade(rng, A, nowSec), price: 1.5 }), // followed wallet, price outside (0,1)
+      msg({ ...trade(rng, A, nowSec), side: "HOLD" }), // followed wallet, bad side
+      msg({ ...trade(rng, A, nowSec), proxyWallet: undefined }), // no wallet
+      msg(trade(rng, C, nowSec)), // firehose: someone else
+      msg(trade(rng, A, nowSec), "crypto_prices", "update"), // other topic
+      "PONG",
+      msg(good),
+      msg(good), // duplicate
+    ];
+    let subscribed: unknown = null;
+    wss.on("connection", (ws) => {
+      ws.on("message", (d) => {
+        const t = d.toString();
+        if (t === "PING") return;
+        subscribed = JSON.parse(t);
+        for (const f of frames) ws.send(f);
+      });
+    });
+    const ac = new AbortController();
+    const src = new RtdsSource({
+      url: `ws://127.0.0.1:${port}`,
+      adapter: adapterFor(standin, 2),
+      wallets: [A],
+      backfillDays: 1,
+      reconcileMs: 0,
+    });
+    const got: string[] = [];
+    try {
+      for await (const b of src.stream(undefined, ac.signal)) {
+        got.push(...b.events.map((e) => e.key));
+        if (got.length > 0) {
+          await sleep(100);
+          ac.abort();
+        }
+      }
+      assert.deepEqual(subscribed, {
+        action: "subscribe",
+        subscriptions: [{ topic: "activity", type: "trades" }],
+      });
+      assert.deepEqual(got, [keyOf(good)]);
+      assert.equal(src.stats.malformed, 5);
+      assert.equal(src.stats.filtered, 1);
+      assert.equal(src.stats.ignored, 2);
+      assert.equal(src.stats.duplicates, 1);
+      assert.equal(src.stats.fromSocket, 1);
+    } finally {
+      for (const c of wss.clients) c.terminate();
+      await new Promise((r) => wss.close(r));
       await standin.close();
     }
   });

@@ -287,6 +287,7 @@ export class RtdsSource implements LeaderSource {
           continue;
         }
         this.stats.connects++;
+        const connectedAt = Date.now();
         setConnected(true);
         lastHeard = Date.now();
         ping = setInterval(() => {
@@ -336,7 +337,7 @@ export class RtdsSource implements LeaderSource {
         this.stats.disconnects++;
         o.log("info", "rtds socket closed; reconnecting", { connects: this.stats.connects });
         // A connection that lived a while resets the backoff; a flapping one keeps growing it.
-        if (Date.now() - lastBackfill > o.backoffMaxMs) failures = 0;
+        if (Date.now() - connectedAt > o.backoffMaxMs) failures = 0;
         await sleepQuiet(this.backoffMs(failures++), signal);
       }
     } finally {
