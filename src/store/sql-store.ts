@@ -362,24 +362,7 @@ export class SqlStore implements Store {
 
   async recordFill(fill: OurFill, position: Position): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
-      const r = await tx
-        .insertInto("fills")
-        .values({
-          key: fill.key,
-          order_key: fill.orderKey,
-          market_id: fill.marketId,
-          token_id: fill.tokenId,
-          outcome_index: fill.outcomeIndex,
-          side: fill.side,
-          price: fill.price,
-          qty: fill.qty,
-          fee: fill.fee,
-          ts: fill.ts,
-          role: fill.role,
-        })
-        .onConflict((oc) => oc.column("key").doNothing())
-        .executeTakeFirst();
-      if (num(r.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+      if (!(await insertFillRow(tx, fill))) return false;
       await upsertPositionRow(tx, position);
       return true;
     });
@@ -459,25 +442,7 @@ export class SqlStore implements Store {
           )
           .execute();
       }
-      for (const fill of step.fills) {
-        await tx
-          .insertInto("fills")
-          .values({
-            key: fill.key,
-            order_key: fill.orderKey,
-            market_id: fill.marketId,
-            token_id: fill.tokenId,
-            outcome_index: fill.outcomeIndex,
-            side: fill.side,
-            price: fill.price,
-            qty: fill.qty,
-            fee: fill.fee,
-            ts: fill.ts,
-            role: fill.role,
-          })
-          .onConflict((oc) => oc.column("key").doNothing())
-          .execute();
-      }
+      for (const fill of step.fills) await insertFillRow(tx, fill);
       for (const p of step.positions) await upsertPositionRow(tx, p);
       for (const a of step.audit) {
         await tx
@@ -584,6 +549,28 @@ async function insertEvents(db: Db, events: readonly LeaderEvent[]): Promise<num
     inserted += num(r.numInsertedOrUpdatedRows ?? 0);
   }
   return inserted;
+}
+
+/** Inserts one of our fills unless its key exists; true when it was new. */
+async function insertFillRow(db: Db, fill: OurFill): Promise<boolean> {
+  const r = await db
+    .insertInto("fills")
+    .values({
+      key: fill.key,
+      order_key: fill.orderKey,
+      market_id: fill.marketId,
+      token_id: fill.tokenId,
+      outcome_index: fill.outcomeIndex,
+      side: fill.side,
+      price: fill.price,
+      qty: fill.qty,
+      fee: fill.fee,
+      ts: fill.ts,
+      role: fill.role,
+    })
+    .onConflict((oc) => oc.column("key").doNothing())
+    .executeTakeFirst();
+  return num(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }
 
 async function upsertKvRow(db: Db, key: string, value: string): Promise<void> {

@@ -11,22 +11,9 @@ import { openStore } from "../../store/open.ts";
 import type { AuditEntry } from "../../store/store.ts";
 import { progressBar } from "../progress.ts";
 import { serveDashboard } from "./dashboard.ts";
+import type { RunOptions } from "./run.ts";
 
-export async function runBot(
-  o: {
-    config?: string;
-    seed: number;
-    days: number;
-    walletsPerStyle: number;
-    warmupDays: number;
-    leaders: number;
-    serve: boolean;
-    exit?: boolean;
-    live?: boolean;
-    stepDelayMs?: number;
-  },
-  name: string,
-): Promise<void> {
+export async function runBot(o: RunOptions, name: string): Promise<void> {
   if (o.live) {
     throw new PolycopyError(
       "CLI_INVALID",

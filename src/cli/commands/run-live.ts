@@ -23,6 +23,7 @@ export async function runLiveBot(o: {
   serve: boolean;
 }): Promise<void> {
   const bad = (msg: string) => new PolycopyError("CLI_INVALID", msg, { userFacing: true });
+  if (o.interval < 100) throw bad(`--interval must be ≥ 100 ms, got ${o.interval}`);
   const cfg = loadConfig(o.config === undefined ? {} : { file: o.config });
   const wallets = o.wallets ?? cfg.wallets.map((w) => w.address);
   if (wallets.length === 0)

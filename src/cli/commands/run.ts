@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { intOption, listOption } from "../options.ts";
 
-interface RunOptions {
+export interface RunOptions {
   config?: string;
   seed: number;
   days: number;
