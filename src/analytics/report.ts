@@ -264,7 +264,7 @@ function renderHtml(verdicts: readonly WalletVerdict[], ctx: ReportContext): str
     : "<p>No position data.</p>";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(ctx.title)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:24px;max-width:1200px}table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:4px 6px;font-size:12px;vertical-align:top}.market_maker{color:#b35c00}.directional{color:#0a6b2f}.uncertain{color:#666}.charts{display:grid;grid-template-columns:1fr 1fr;gap:16px}canvas{max-height:360px}.corr td{text-align:center}</style>
+<style>body{font:14px system-ui,sans-serif;margin:24px;max-width:1200px}table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ddd;padding:4px 6px;font-size:12px;vertical-align:top}.market_maker{color:#b35c00}.directional{color:#0a6b2f}.uncertain{color:#666}.charts{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:16px}.chart{position:relative;height:360px}.scroll{overflow-x:auto}.corr td{text-align:center}</style>
 <script>${chartJs()}</script></head><body>
 <h1>${esc(ctx.title)}</h1>
 <p>Generated ${new Date(ctx.generatedTs).toISOString()} · ${verdicts.length} wallets${ctx.wallets_screened ? ` · ${ctx.wallets_screened} screened (DSR deflates for this many)` : ""}</p>
@@ -272,23 +272,27 @@ function renderHtml(verdicts: readonly WalletVerdict[], ctx: ReportContext): str
     .map((n) => `<li>${esc(n)}</li>`)
     .join("")}</ul>
 <div class="charts">
-<div><h3>Class vs confidence</h3><canvas id="scatter"></canvas></div>
-<div><h3>Score with 80% interval</h3><canvas id="scores"></canvas></div>
-<div><h3>Feature distributions by class</h3><canvas id="features"></canvas></div>
-<div><h3>Correlation between wallets' positions</h3>${corrTable}</div>
+<div><h3>Class vs confidence</h3><div class="chart"><canvas id="scatter"></canvas></div></div>
+<div><h3>Score with 80% interval</h3><div class="chart"><canvas id="scores"></canvas></div></div>
+<div><h3>Feature distributions by class</h3><div class="chart"><canvas id="features"></canvas></div></div>
 </div>
+<h3>Correlation between wallets' positions (net YES-equivalent inventory per market)</h3>
+<div class="scroll">${corrTable}</div>
 <h2>Wallets</h2>
 <table id="wallets"><tr><th>wallet</th><th>class</th><th>P(MM) [90% CI]</th><th>score [CI]</th><th>PnL</th><th>recommendation</th><th>reasons</th></tr>
 ${rows}</table>
 <details><summary>Markdown version</summary><pre>${esc(md)}</pre></details>
 <script>
+(() => {
 const D=${JSON.stringify(data).replace(/</g, "\\u003c")};
 const colors={market_maker:'#d9822b',directional:'#1f9d55',uncertain:'#888'};
-new Chart(document.getElementById('scatter'),{type:'scatter',data:{datasets:Object.keys(colors).map(c=>({label:c,backgroundColor:colors[c],data:D.filter(d=>d.class===c).map(d=>({x:d.p_mm,y:d.score,w:d.label}))}))},options:{animation:false,scales:{x:{title:{display:true,text:'P(market maker)'},min:0,max:1},y:{title:{display:true,text:'score'}}},plugins:{tooltip:{callbacks:{label:c=>c.raw.w+': P='+c.raw.x+' score='+c.raw.y}}}}});
-const top=D.slice(0,40);
-new Chart(document.getElementById('scores'),{type:'bar',data:{labels:top.map(d=>d.label),datasets:[{label:'score interval',data:top.map(d=>[d.score_low,d.score_high]),backgroundColor:top.map(d=>colors[d.class])},{type:'line',label:'score',data:top.map(d=>d.score),showLine:false,pointRadius:3,borderColor:'#000'}]},options:{animation:false,indexAxis:'y',scales:{x:{min:0,max:100}}}});
+new Chart(document.getElementById('scatter'),{type:'scatter',data:{datasets:Object.keys(colors).map(c=>({label:c,backgroundColor:colors[c],data:D.filter(d=>d.class===c).map(d=>({x:d.p_mm,y:d.score,w:d.label}))}))},options:{animation:false,maintainAspectRatio:false,scales:{x:{title:{display:true,text:'P(market maker)'},min:0,max:1},y:{title:{display:true,text:'score'}}},plugins:{tooltip:{callbacks:{label:c=>c.raw.w+': P='+c.raw.x+' score='+c.raw.y}}}}});
+const topRows=D.slice(0,40);
+new Chart(document.getElementById('scores'),{type:'bar',data:{labels:topRows.map(d=>d.label),datasets:[{label:'score interval',data:topRows.map(d=>[d.score_low,d.score_high]),backgroundColor:topRows.map(d=>colors[d.class])},{type:'line',label:'score',data:topRows.map(d=>d.score),showLine:false,pointRadius:3,borderColor:'#000'}]},options:{animation:false,maintainAspectRatio:false,indexAxis:'y',scales:{x:{min:0,max:100}}}});
 const feats=['both_outcome_buying','balanced_market_share','share_closed_under_1h','two_sidedness','reducing_fill_share'];
-new Chart(document.getElementById('features'),{type:'bar',data:{labels:feats,datasets:Object.keys(colors).map(c=>{const g=D.filter(d=>d.class===c);return{label:c+' (mean, n='+g.length+')',backgroundColor:colors[c],data:feats.map(f=>g.length?g.reduce((s,d)=>s+d.features[f],0)/g.length:0)}})},options:{animation:false,scales:{y:{min:0,max:1}}}});
+new Chart(document.getElementById('features'),{type:'bar',data:{labels:feats,datasets:Object.keys(colors).map(c=>{const g=D.filter(d=>d.class===c);return{label:c+' (mean, n='+g.length+')',backgroundColor:colors[c],data:feats.map(f=>g.length?g.reduce((s,d)=>s+d.features[f],0)/g.length:0)}})},options:{animation:false,maintainAspectRatio:false,scales:{y:{min:0,max:1}}}});
+window.__chartsReady = true;
+})();
 </script>
 </body></html>
 `;
