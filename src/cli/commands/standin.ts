@@ -52,7 +52,18 @@ export function register(program: Command): void {
         const { startStandin } = await import("../../standin/server.ts");
         const sim = simulate({ seed: o.seed, days: o.days, walletsPerStyle: o.walletsPerStyle });
         const data = standinDataFromSim(sim);
-        const cut = (sim.params.startTs + o.servedDays * 86_400_000) / 1000;
+        // Shift simulated time so that the served history ends now and the rest happens from now on
+        // (a backfill of N days then finds it, as it would on Polymarket).
+        const simCut = (sim.params.startTs + o.servedDays * 86_400_000) / 1000;
+        const shift = Math.floor(Date.now() / 1000 - simCut);
+        const cut = simCut + shift;
+        const moveIso = (v: unknown) =>
+          typeof v === "string" ? new Date(Date.parse(v) + shift * 1000).toISOString() : v;
+        for (const m of data.markets) {
+          m.startDate = moveIso(m.startDate);
+          m.endDate = moveIso(m.endDate);
+        }
+        for (const r of data.activity) r.timestamp = Number(r.timestamp) + shift;
         const served = data.activity.filter((r) => Number(r.timestamp) < cut);
         const later = data.activity.filter((r) => Number(r.timestamp) >= cut);
         const f = o.faults;
@@ -62,6 +73,7 @@ export function register(program: Command): void {
           book: data.book,
           port: o.port,
           seed: o.seed,
+          websocket: true,
           ...(f > 0
             ? {
                 faults: {
@@ -77,7 +89,7 @@ export function register(program: Command): void {
             : {}),
         });
         process.stdout.write(
-          `stand-in: ${standin.url} serving ${data.markets.length} markets and ${served.length} activity records; publishing ${later.length} more at ${o.speed}× (Ctrl-C to stop)\n`,
+          `stand-in: ${standin.url} (websocket ${standin.wsUrl}) serving ${data.markets.length} markets and ${served.length} activity records; publishing ${later.length} more at ${o.speed}× (Ctrl-C to stop)\n`,
         );
         const stop = new Promise<void>((resolve) => {
           process.once("SIGINT", () => resolve());
