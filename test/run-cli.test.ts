@@ -79,7 +79,7 @@ describe("polycopy demo / run", () => {
   it("refuses --live with a one-line reason and rejects bad arguments", () => {
     const live = spawnSync(process.execPath, [MAIN, "run", "--live"], { encoding: "utf8" });
     assert.equal(live.status, 2);
-    assert.match(live.stderr, /--live is not available/);
+    assert.match(live.stderr, /--live needs a live leader feed/);
     const bad = spawnSync(
       process.execPath,
       [MAIN, "run", "--warmup-days", "90", "--days", "30", "--no-serve"],

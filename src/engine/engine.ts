@@ -10,7 +10,7 @@
 import { WalletAccumulator } from "../analytics/accumulator.ts";
 import { DEFAULT_ANALYZE_OPTIONS, judgeWallet } from "../analytics/analyze.ts";
 import { MarketPrices } from "../analytics/prices.ts";
-import { bestAsk, bestBid } from "../domain/book.ts";
+import { bestAsk, bestBid, type OrderBook } from "../domain/book.ts";
 import type { ManualClock } from "../domain/clock.ts";
 import type { BreakerState, Decision } from "../domain/events.ts";
 import type { LeaderEvent, LeaderFill } from "../domain/fill.ts";
@@ -22,7 +22,7 @@ import type { Recommendation, WalletClass } from "../domain/wallet.ts";
 import { forceBreaker, newBreaker, stepBreaker } from "../risk/breaker.ts";
 import type { RiskConfig } from "../risk/config.ts";
 import { worstCaseLoss } from "../risk/exposure.ts";
-import { gateEntry } from "../risk/gate.ts";
+import { gateEntry, MIN_ORDER_USD } from "../risk/gate.ts";
 import type { BreakerRecord } from "../store/store.ts";
 import {
   feeFilter,
@@ -34,8 +34,19 @@ import {
   stalenessFilter,
 } from "../strategy/filters.ts";
 import { PriceVolatility, sizeEntry } from "../strategy/sizing.ts";
-import type { SimulatedVenue } from "../venues/simulated.ts";
+import type { PlaceOrderResult } from "../venues/venue.ts";
 import type { EventBus } from "./bus.ts";
+
+/**
+ * What the engine needs from a venue on its hot path: synchronous execution (the simulated venue
+ * fills at once; a live bridge answers "pending" and the caller books the venue's answer later with
+ * `applyVenueResult`), the book as of a time, and resolution payouts.
+ */
+export interface ExecutionVenue {
+  execute(order: Order, market: Market): PlaceOrderResult;
+  orderBookSync(tokenId: string, ts: number): OrderBook;
+  settle(tokenId: string, won: boolean): Micros;
+}
 
 export interface LeaderProfile {
   class: WalletClass;
@@ -52,7 +63,7 @@ export interface EngineOptions {
   strategy: "aware" | "plain";
   risk: RiskConfig;
   clock: ManualClock;
-  venue: SimulatedVenue;
+  venue: ExecutionVenue;
   markets: ReadonlyMap<string, Market>;
   /** Followed wallets and what the analytics said about them at start. */
   leaders: ReadonlyMap<string, LeaderProfile>;
@@ -68,6 +79,8 @@ interface Origin {
 }
 
 const HOUR = 3_600_000;
+/** After a failed own exit (target, stop, time), wait this long before trying that token again. */
+const EXIT_RETRY_MS = 10 * 60_000;
 const DAY = 86_400_000;
 
 export class CopyEngine {
@@ -103,6 +116,8 @@ export class CopyEngine {
   #peakEquity: number;
   #lastExitScan = 0;
   readonly #seenKeys = new Set<string>();
+  readonly #lastExitTry = new Map<string, number>();
+  readonly #pendingMeta = new Map<string, { wallet: string | null; cls: WalletClass | null }>();
   readonly #vol = new PriceVolatility();
   /** Market ids per event (neg-risk groups), for the multi-outcome worst-case loss. */
   readonly #eventMarkets = new Map<string, string[]>();
@@ -229,7 +244,13 @@ export class CopyEngine {
 
     const agg = acc.markets.get(f.marketId)!;
     const rec = profile.recommendation;
-    if (!plain && rec !== undefined && rec !== "copy" && rec !== "copy_mm_rules")
+    if (
+      !plain &&
+      this.o.risk.filters.followRecommendations &&
+      rec !== undefined &&
+      rec !== "copy" &&
+      rec !== "copy_mm_rules"
+    )
       return skip({
         rule: "filter.recommendation",
         reason: `analytics recommend "${rec}" for this wallet: entries are not copied`,
@@ -355,7 +376,7 @@ export class CopyEngine {
       gate.reason,
     );
     const filled = this.#place(order, market, f.wallet, cls);
-    if (filled > 0) {
+    if (filled > 0 || this.#pendingMeta.has(order.key)) {
       hour.push(now);
       classHour.push(now);
     }
@@ -363,7 +384,8 @@ export class CopyEngine {
       ...base,
       action: gate.action,
       rule: gate.rule,
-      reason: filled > 0 ? gate.reason : `${gate.reason}; venue filled nothing`,
+      reason:
+        filled > 0 || this.#pendingMeta.has(order.key) ? gate.reason : `${gate.reason}; venue filled nothing`,
       orderKey: order.key,
     });
   }
@@ -429,10 +451,42 @@ export class CopyEngine {
   /** Sends an order and books its fills; returns micro-shares filled. */
   #place(order: Order, market: Market, wallet: string | null, cls: WalletClass | null): Micros {
     const r = this.o.venue.execute(order, market);
+    if (r.status === "pending") {
+      // A live venue: the order is on its way; its fills are booked by applyVenueResult.
+      this.#pendingMeta.set(order.key, { wallet, cls });
+      this.o.bus?.emit({ type: "order", order: { ...order, status: "pending" } });
+      return 0;
+    }
+    return this.#book(order, r, wallet, cls);
+  }
+
+  /** Books a live venue's answer to an order the engine sent as pending. Returns shares filled. */
+  applyVenueResult(order: Order, r: PlaceOrderResult): Micros {
+    const meta = this.#pendingMeta.get(order.key) ?? { wallet: order.leader, cls: null };
+    this.#pendingMeta.delete(order.key);
+    const cls = meta.cls ?? (meta.wallet ? (this.leaders.get(meta.wallet)?.class ?? null) : null);
+    return this.#book(order, r, meta.wallet, cls);
+  }
+
+  #book(order: Order, r: PlaceOrderResult, wallet: string | null, cls: WalletClass | null): Micros {
     let filled = 0;
-    for (const fill of r.fills) {
+    for (const venueFill of r.fills) {
       const before =
-        this.positions.get(fill.tokenId) ?? emptyPosition(fill.marketId, fill.tokenId, fill.outcomeIndex);
+        this.positions.get(venueFill.tokenId) ??
+        emptyPosition(venueFill.marketId, venueFill.tokenId, venueFill.outcomeIndex);
+      let fill = venueFill;
+      if (fill.side === "SELL" && fill.qty > before.qty) {
+        // A live venue sold more than the ledger holds: the ledger is behind the venue. Book what the
+        // ledger can account for and say so loudly; startup reconciliation will refuse to trade on.
+        this.o.bus?.emit({
+          type: "alert",
+          level: "error",
+          message: `venue fill ${fill.key} sold ${fill.qty / 1e6} shares of ${fill.tokenId} but the ledger held ${before.qty / 1e6}: reconcile with the venue`,
+          ts: this.o.clock.now(),
+        });
+        if (before.qty <= 0) continue;
+        fill = { ...fill, qty: before.qty };
+      }
       const after = applyFill(before, fill);
       this.positions.set(fill.tokenId, after);
       this.o.bus?.emit({ type: "position", position: after });
@@ -583,15 +637,28 @@ export class CopyEngine {
   ): void {
     const p = this.positions.get(tokenId);
     if (!p || p.qty <= 0) return;
+    // Our own exits (targets, stops, time) are not retried on every tick after a failed attempt.
+    const now = this.o.clock.now();
+    if (wallet === null) {
+      const last = this.#lastExitTry.get(tokenId);
+      if (last !== undefined && now - last < EXIT_RETRY_MS) return;
+      this.#lastExitTry.set(tokenId, now);
+    }
     const q = Math.min(qty, p.qty);
-    const book = this.o.venue.orderBookSync(tokenId, this.o.clock.now() + this.o.risk.filters.latencyMs);
+    const book = this.o.venue.orderBookSync(tokenId, now + this.o.risk.filters.latencyMs);
     const bid = bestBid(book);
     if (bid === null) return;
-    const limit = roundToTick(
+    // Dust: a marketable order below $1 (at its limit price) is refused by Polymarket; such a
+    // remainder waits for resolution. A wide slippage limit is narrowed toward the bid to stay above.
+    if ((q / 1e6) * bid < MIN_ORDER_USD) return;
+    let limit = roundToTick(
       Math.max(market.tickSize, bid - this.o.risk.filters.stalenessTolerance),
       market.tickSize,
       "up",
     );
+    if ((q / 1e6) * limit < MIN_ORDER_USD)
+      limit = roundToTick(MIN_ORDER_USD / (q / 1e6), market.tickSize, "up");
+    if (limit > bid) return;
     const order = this.#order(`exit:${key}`, market, p, "SELL", limit, q, "exit", wallet, null, reason);
     const filled = this.#place(order, market, wallet, null);
     if (filled > 0) this.counters.exits++;
@@ -728,7 +795,13 @@ export class CopyEngine {
       return (this.#origin.get(e.tokenId) ?? []).some((o) => o.wallet === e.wallet && o.qty > 0);
     if (this.o.strategy === "plain") return true;
     const rec = profile.recommendation;
-    if (rec !== undefined && rec !== "copy" && rec !== "copy_mm_rules") return false;
+    if (
+      this.o.risk.filters.followRecommendations &&
+      rec !== undefined &&
+      rec !== "copy" &&
+      rec !== "copy_mm_rules"
+    )
+      return false;
     if (profile.class !== "market_maker") return true;
     const agg = acc.markets.get(e.marketId);
     const inv = agg?.inv ?? 0;

@@ -9,17 +9,43 @@
 import { accumulate, analyzeWallets } from "../analytics/analyze.ts";
 import type { OrderBook } from "../domain/book.ts";
 import { ManualClock } from "../domain/clock.ts";
+import { PolycopyError } from "../domain/errors.ts";
 import type { LeaderEvent } from "../domain/fill.ts";
 import type { Market } from "../domain/market.ts";
+import type { Order } from "../domain/order.ts";
 import type { WalletClass } from "../domain/wallet.ts";
 import type { PolymarketAdapter } from "../polymarket/adapter.ts";
 import type { RiskConfig } from "../risk/config.ts";
 import type { LeaderSource } from "../sources/source.ts";
 import type { Store } from "../store/store.ts";
 import { SimulatedVenue } from "../venues/simulated.ts";
+import type { PlaceOrderResult, Venue } from "../venues/venue.ts";
 import { EventBus } from "./bus.ts";
-import { CopyEngine, type LeaderProfile } from "./engine.ts";
+import { CopyEngine, type ExecutionVenue, type LeaderProfile } from "./engine.ts";
 import { StepRecorder } from "./step-recorder.ts";
+
+/**
+ * The engine's venue when orders go to a real (asynchronous) venue: `execute` queues the order and
+ * answers "pending"; the runner places it, then books the answer (CopyEngine.applyVenueResult).
+ */
+export class LiveBridge implements ExecutionVenue {
+  readonly queue: { order: Order; market: Market }[] = [];
+  readonly #books: ReadonlyMap<string, OrderBook>;
+  constructor(books: ReadonlyMap<string, OrderBook>) {
+    this.#books = books;
+  }
+  execute(order: Order, market: Market): PlaceOrderResult {
+    this.queue.push({ order, market });
+    return { venueOrderId: "", status: "pending", fills: [] };
+  }
+  orderBookSync(tokenId: string, ts: number): OrderBook {
+    return this.#books.get(tokenId) ?? { tokenId, bids: [], asks: [], ts, tickSize: 0.01 };
+  }
+  settle(): number {
+    // On a live venue winnings are redeemed on-chain; the ledger learns of them from the venue.
+    return 0;
+  }
+}
 
 export interface LiveRunOptions {
   store: Store;
@@ -32,6 +58,8 @@ export interface LiveRunOptions {
   risk: RiskConfig;
   bus?: EventBus;
   signal: AbortSignal;
+  /** Send orders to this venue (live trading). Without it, a paper venue fills against live books. */
+  liveVenue?: Venue;
   /** Test hook: SIGKILL after the N-th new order is filled, before its step is committed. */
   crashAfterOrder?: number;
   /** Test hook: SIGKILL after the N-th leader fill is decided, before its step is committed. */
@@ -50,6 +78,40 @@ export interface LiveRunResult {
 
 const CASH_KEY = "live:cash";
 const SINCE_KEY = "live:since";
+
+/**
+ * Live trading refuses to start while the ledger has an order whose outcome it does not know (sent
+ * just before a crash), or while the venue's token balances disagree with the ledger's positions.
+ */
+export async function reconcileLive(
+  store: Store,
+  venue: Venue,
+  ledgerOpen: ReadonlyMap<string, number>,
+): Promise<void> {
+  const unknown = (await store.listOrders({ status: ["pending"] })).map((x) => x.key);
+  if (unknown.length > 0) {
+    throw new PolycopyError(
+      "RECONCILE_FAILED",
+      `refusing to trade: ${unknown.length} order(s) were being sent when the bot stopped and their outcome is unknown (${unknown.slice(0, 3).join(", ")}); check them on Polymarket and settle the ledger before restarting`,
+      { userFacing: true },
+    );
+  }
+  const bal = await venue.balances();
+  const problems: string[] = [];
+  for (const [token, qty] of ledgerOpen) {
+    const v = bal.tokens[token] ?? 0;
+    if (Math.abs(v - qty) > 10_000) problems.push(`token ${token}: ledger ${qty / 1e6}, venue ${v / 1e6}`);
+  }
+  if (problems.length > 0) {
+    throw new PolycopyError(
+      "RECONCILE_FAILED",
+      `refusing to trade: positions differ from the venue: ${problems.slice(0, 3).join("; ")}`,
+      {
+        userFacing: true,
+      },
+    );
+  }
+}
 
 export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
   const { store, adapter } = o;
@@ -102,12 +164,13 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
     if (o.crashAfterOrder !== undefined && ++newOrders >= o.crashAfterOrder)
       process.kill(process.pid, "SIGKILL");
   });
+  const bridge = o.liveVenue ? new LiveBridge(books) : null;
   const engine = new CopyEngine({
-    mode: "paper",
+    mode: o.liveVenue ? "live" : "paper",
     strategy: "aware",
     risk: o.risk,
     clock,
-    venue,
+    venue: bridge ?? venue,
     markets,
     leaders,
     bus: inner,
@@ -153,6 +216,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
       decidedKeys: [],
     });
     venue.restore(Number(cashRaw), Object.fromEntries(open));
+    if (o.liveVenue) await reconcileLive(store, o.liveVenue, open);
     status(
       `restored from the ledger: ${open.size} open positions, cash ${(Number(cashRaw) / 1e6).toFixed(2)} USD, ${decided.size} leader fills already decided`,
     );
@@ -189,11 +253,43 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
     engine.handle(e);
     if (o.crashAfterStep !== undefined && handled + 1 >= o.crashAfterStep)
       process.kill(process.pid, "SIGKILL");
+    // Live: the decision and the order (status pending) are written before the order is sent.
     await store.commitStep(
       rec.take({ source: "live:engine", value: String(e.ts) }, engine.breakers, {
         [CASH_KEY]: String(engine.cash),
       }),
     );
+    if (bridge && o.liveVenue) {
+      for (const { order, market } of bridge.queue.splice(0)) {
+        let result: PlaceOrderResult;
+        try {
+          result = await o.liveVenue.placeOrder(order, market);
+        } catch (err) {
+          const msg = err instanceof Error ? err.message : String(err);
+          result = { venueOrderId: "", status: "rejected", fills: [] };
+          inner.emit({
+            type: "alert",
+            level: "warn",
+            message: `order ${order.key} rejected: ${msg}`,
+            ts: Date.now(),
+          });
+          engine.applyVenueResult(order, result);
+          rec.noteOrderError(order.key, msg);
+          await store.commitStep(
+            rec.take({ source: "live:engine", value: String(e.ts) }, engine.breakers, {
+              [CASH_KEY]: String(engine.cash),
+            }),
+          );
+          continue;
+        }
+        engine.applyVenueResult(order, result);
+        await store.commitStep(
+          rec.take({ source: "live:engine", value: String(e.ts) }, engine.breakers, {
+            [CASH_KEY]: String(engine.cash),
+          }),
+        );
+      }
+    }
     handled++;
   };
 

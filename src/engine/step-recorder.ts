@@ -69,6 +69,12 @@ export class StepRecorder {
     });
   }
 
+  /** Attaches a venue error to an order recorded in this step (rejections keep their reason). */
+  noteOrderError(key: string, error: string): void {
+    const o = this.#orders.get(key);
+    if (o) this.#orders.set(key, { ...o, error });
+  }
+
   get changed(): boolean {
     return (
       this.#orders.size +

@@ -91,6 +91,8 @@ export const riskConfigSchema = z
         minEdge: z.number().finite(),
         /** Skip orders whose fee exceeds this share of notional (gas is paid by the relayer on Polymarket). */
         maxFeeShare: frac,
+        /** Copy entries only from wallets the analytics recommend copying (copy, copy_mm_rules). */
+        followRecommendations: z.boolean(),
         /** Latency from leader fill to our order reaching the venue, ms (simulated venue). */
         latencyMs: z.number().int().nonnegative(),
       })
@@ -183,6 +185,7 @@ export const DEFAULT_RISK_CONFIG: RiskConfig = {
     minDepthMultiple: 1,
     minEdge: 0,
     maxFeeShare: 0.03,
+    followRecommendations: true,
     latencyMs: 1500,
   },
 };

@@ -17,7 +17,7 @@ export async function runBot(o: RunOptions, name: string): Promise<void> {
   if (o.live) {
     throw new PolycopyError(
       "CLI_INVALID",
-      "--live is not available: the Polymarket venue is not implemented yet (paper trading only); see README",
+      "--live needs a live leader feed: use --source polymarket (or --source standin --url URL to rehearse against the local stand-in)",
       { userFacing: true },
     );
   }

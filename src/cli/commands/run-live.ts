@@ -21,6 +21,7 @@ export async function runLiveBot(o: {
   wallets?: string[];
   interval: number;
   serve: boolean;
+  live?: boolean;
 }): Promise<void> {
   const bad = (msg: string) => new PolycopyError("CLI_INVALID", msg, { userFacing: true });
   if (o.interval < 100) throw bad(`--interval must be ≥ 100 ms, got ${o.interval}`);
@@ -63,6 +64,20 @@ export async function runLiveBot(o: {
     follow: true,
     pollIntervalMs: o.interval,
   });
+  let liveVenue: import("../../venues/venue.ts").Venue | undefined;
+  if (o.live) {
+    const { PolymarketVenue } = await import("../../venues/polymarket.ts");
+    const codes = { EOA: 0, POLY_PROXY: 1, GNOSIS_SAFE: 2, POLY_1271: 3 } as const;
+    liveVenue = await PolymarketVenue.connect({
+      clobUrl: urls.clobUrl,
+      gammaUrl: urls.gammaUrl,
+      dataUrl: urls.dataUrl,
+      signatureType: codes[cfg.polymarket.signatureType],
+      funder: cfg.polymarket.funder,
+      keyFile: cfg.polymarket.keyFile,
+    });
+    out(`LIVE TRADING on ${urls.clobUrl}: real orders will be signed and sent`);
+  }
   const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
   const bus = new EventBus();
   const alerts = cfg.alerts.webhookUrl
@@ -100,6 +115,7 @@ export async function runLiveBot(o: {
       risk: cfg.risk,
       bus,
       signal: stop.signal,
+      ...(liveVenue ? { liveVenue } : {}),
       ...(crash ? { crashAfterOrder: Number(crash) } : {}),
       ...(crashStep ? { crashAfterStep: Number(crashStep) } : {}),
       onStatus: out,

@@ -31,7 +31,7 @@ export function register(program: Command): void {
       .description(
         name === "demo"
           ? "run the paper bot end to end on simulated data (no account, no network) with the dashboard on 127.0.0.1"
-          : "run the copy bot (paper) on the simulator stream or a live leader feed (--source standin|polymarket) until stopped; --live is refused until the Polymarket venue lands",
+          : "run the copy bot (paper) on the simulator stream or a live leader feed (--source standin|polymarket) until stopped; --live places real orders (live feeds only)",
       )
       .option("-c, --config <file>", "config file (default: polycopy.config.json if present)")
       .option("--seed <n>", "simulator seed", intOption("--seed"), 7)
@@ -51,7 +51,10 @@ export function register(program: Command): void {
       )
       .option("--no-serve", "do not start the dashboard")
       .option("--exit", "exit after the replay instead of keeping the dashboard up")
-      .option("--live", "trade live on Polymarket (needs a key; not available yet)")
+      .option(
+        "--live",
+        "place real orders through the Polymarket venue (live sources only; needs POLYCOPY_PRIVATE_KEY or polymarket.keyFile)",
+      )
       .option(
         "--source <name>",
         "leader feed: sim (simulator stream) | standin (local stand-in, --url) | polymarket",
@@ -79,14 +82,6 @@ export function register(program: Command): void {
           );
         }
         if (o.source !== "sim") {
-          if (o.live) {
-            const { PolycopyError } = await import("../../domain/errors.ts");
-            throw new PolycopyError(
-              "CLI_INVALID",
-              "--live is not available: the Polymarket venue is not implemented yet (paper trading only); see README",
-              { userFacing: true },
-            );
-          }
           const { runLiveBot } = await import("./run-live.ts");
           await runLiveBot(o);
           return;
