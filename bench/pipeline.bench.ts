@@ -7,8 +7,11 @@
  *  - the same events merely parsed from JSON Lines, and the ratio of the two.
  */
 import { runComparison, runStrategy } from "../src/backtest/run.ts";
+import { ManualClock } from "../src/domain/clock.ts";
+import { CopyEngine } from "../src/engine/engine.ts";
 import { DEFAULT_RISK_CONFIG } from "../src/risk/config.ts";
 import { simulate } from "../src/sim/simulate.ts";
+import { SimulatedVenue } from "../src/venues/simulated.ts";
 import { quantile, reportBench } from "./report.ts";
 
 const sim = simulate({ seed: 7, days: 90 });
@@ -40,26 +43,46 @@ for (let i = 0; i < 3; i++) {
   best = Math.min(best, (performance.now() - t) / 1000);
 }
 
-// Per-fill latency for followed wallets.
-const r = runStrategy(
-  "lat",
-  "aware",
-  { ...sim, events: sim.events.filter((e) => e.ts < from) },
-  cmp.leaders,
-  DEFAULT_RISK_CONFIG,
-  from,
-);
-const eng = r.engine;
+// Per-fill latency for followed wallets: a fresh engine over the same history, resolutions in order.
+const clock = new ManualClock(from);
+const venue = new SimulatedVenue({
+  clock,
+  book: sim.bookAt,
+  latencyMs: DEFAULT_RISK_CONFIG.filters.latencyMs,
+  startingCash: 10_000_000_000,
+});
+const eng = new CopyEngine({
+  mode: "backtest",
+  strategy: "aware",
+  risk: DEFAULT_RISK_CONFIG,
+  clock,
+  venue,
+  markets: new Map(sim.markets.map((m) => [m.id, m])),
+  leaders: cmp.leaders,
+});
+const res = [...sim.resolutions.entries()].sort((a, b) => a[1].ts - b[1].ts);
+let ri = 0;
 const lat: number[] = [];
+const latOrdered: number[] = [];
 for (const e of sim.events) {
-  if (e.ts < from) continue;
+  while (ri < res.length && res[ri]![1].ts <= e.ts) {
+    const [id, r] = res[ri++]!;
+    eng.resolve(id, r.winnerIndex, r.ts);
+  }
+  if (e.ts < from) {
+    eng.prices.observe(e);
+    continue;
+  }
   if (e.type !== "TRADE" || !cmp.leaders.has(e.wallet)) {
     eng.handle(e);
     continue;
   }
+  const before = eng.counters.copied + eng.counters.resized;
   const s = performance.now();
   eng.handle(e);
-  lat.push(performance.now() - s);
+  const dt = performance.now() - s;
+  lat.push(dt);
+  if (eng.counters.copied + eng.counters.resized > before) latOrdered.push(dt);
 }
 
 reportBench("pipeline_events", n, "events");
@@ -68,3 +91,6 @@ reportBench("pipeline_parse_only_throughput", Math.round(parsed / parseSecs), "e
 reportBench("pipeline_replay_vs_parse_ratio", best / parseSecs, "x");
 reportBench("pipeline_leader_fill_to_order_p50", quantile(lat, 0.5) * 1000, "us");
 reportBench("pipeline_leader_fill_to_order_p99", quantile(lat, 0.99), "ms");
+// Only the fills that became an order (sized, gated, executed on the simulated venue, booked).
+reportBench("pipeline_leader_fill_to_order_p99_ordered_only", quantile(latOrdered, 0.99), "ms");
+reportBench("pipeline_leader_fills_ordered", latOrdered.length, "fills");
