@@ -78,6 +78,8 @@ export interface MarketAgg {
   /** Round-trip capture: Σ q·(sell − lot price) over lots closed by sells. */
   rtPnl: number;
   rtQty: number;
+  /** Realized PnL: sells, merges and redemptions against the FIFO cost of the lots they close. */
+  realized: number;
   /** Cash flow and position per outcome, for PnL and edge. */
   cash: number;
   pos: [number, number];
@@ -118,6 +120,7 @@ function newAgg(marketId: string, ts: number): MarketAgg {
     acquiredQty: 0,
     rtPnl: 0,
     rtQty: 0,
+    realized: 0,
     cash: 0,
     pos: [0, 0],
     cost: [0, 0],
@@ -153,6 +156,11 @@ export class WalletAccumulator {
   sizeSum = 0;
   sizeSq = 0;
   rewardUsd = 0;
+  /** Notional of fills whose maker/taker role is known, and of those where the wallet was maker. */
+  roleKnownNotional = 0;
+  makerNotional = 0;
+  /** Size-weighted markouts d·(price later − fill price) at 5 min, 1 h and 1 day (batch only). */
+  markouts: { m5: number; h1: number; d1: number } | null = null;
   /** Net cash paid into positions so far, and its peak (the capital the wallet actually deployed). */
   deployed = 0;
   peakDeployed = 0;
@@ -248,6 +256,10 @@ export class WalletAccumulator {
     a.vol += q;
     a.notional += q * p;
     a.lastPrice[o] = p;
+    if (e.role !== null) {
+      this.roleKnownNotional += q * p;
+      if (e.role === "maker") this.makerNotional += q * p;
+    }
     this.sizeSum += q;
     this.sizeSq += q * q;
     const hour = Math.floor(e.ts / HOUR);
@@ -294,6 +306,7 @@ export class WalletAccumulator {
       a.lots[o]!.consume(q, (pq, lot) => {
         this.#closeLot(a, pq, e.ts - lot.ts);
         a.rtPnl += pq * (p - lot.price);
+        a.realized += pq * (p - lot.price);
         a.rtQty += pq;
       });
     }
@@ -327,14 +340,19 @@ export class WalletAccumulator {
       case "MERGE":
         a.merged += size;
         a.cash += usd || size;
+        a.realized += usd || size;
         for (let o = 0; o < 2; o++) {
           this.#reducePos(a, o, size);
-          a.lots[o]!.consume(size, (q, lot) => this.#closeLot(a, q, ts - lot.ts));
+          a.lots[o]!.consume(size, (q, lot) => {
+            this.#closeLot(a, q, ts - lot.ts);
+            a.realized -= q * lot.price;
+          });
         }
         break;
       case "REDEEM":
         a.redeemed += size;
         a.cash += usd;
+        a.realized += usd;
         for (let o = 0; o < 2; o++) {
           a.pos[o] = 0;
           a.cost[o] = 0;
@@ -342,6 +360,7 @@ export class WalletAccumulator {
           lots.consume(Number.POSITIVE_INFINITY, (q, lot) => {
             this.#closeLot(a, q, ts - lot.ts);
             a.heldToEndQty += q;
+            a.realized -= q * lot.price;
           });
         }
         break;

@@ -99,11 +99,37 @@ describe("wallet analytics", () => {
     const full = accumulate(evs).accs.get(wallet)!;
     const fi = featuresOf(inc, [...inc.markets.values()]);
     const ff = featuresOf(full, [...full.markets.values()]);
-    assert.deepEqual(fi, ff);
+    // Markouts need later prices and exist only in the batch path; everything else is identical.
+    const noMarkouts = (f: typeof fi) => ({
+      ...f,
+      info: { ...f.info, markout_5m: 0, markout_1h: 0, markout_1d: 0 },
+    });
+    assert.deepEqual(noMarkouts(fi), noMarkouts(ff));
     const opts = { ...DEFAULT_ANALYZE_OPTIONS, bootstrap: 0 };
     assert.equal(
       judgeWallet(inc, undefined, undefined, opts).p_mm,
       judgeWallet(full, undefined, undefined, opts).p_mm,
     );
+  });
+});
+
+describe("descriptive features", () => {
+  it("maker share from known roles, realized PnL from closed lots, markouts from later prices", () => {
+    const W2 = "0x00000000000000000000000000000000000000dd";
+    const t0 = 1_767_225_600_000;
+    const evs: LeaderFill[] = [
+      fill(1, { wallet: W2, side: "BUY", price: 0.4, size: 100, ts: t0, role: "maker" }),
+      fill(2, { wallet: W2, side: "SELL", price: 0.5, size: 50, ts: t0 + 60_000, role: "taker" }),
+      // Someone else trades the token later: the markout reference.
+      fill(3, { wallet: W, side: "BUY", price: 0.6, size: 10, ts: t0 + 2 * 3_600_000 }),
+    ];
+    const { accs } = accumulate(evs);
+    const f = featuresOf(accs.get(W2)!, [...accs.get(W2)!.markets.values()]);
+    assert.ok(Math.abs(f.info.maker_share - 40 / (40 + 25)) < 1e-9);
+    assert.ok(Math.abs(f.info.realized_pnl - 50 * 0.1) < 1e-9, "50 shares sold 0.10 above cost");
+    // Buy 100 @0.40 and sell 50 @0.50; an hour later the token trades at 0.60:
+    // (100·(0.6−0.4) + 50·(−1)(0.6−0.5)) / 150 = 0.1.
+    assert.ok(Math.abs(f.info.markout_1h - 0.1) < 1e-9);
+    assert.equal(f.info.markout_1d, 0, "no price a day later: no markout");
   });
 });

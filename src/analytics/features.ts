@@ -38,6 +38,12 @@ export interface WalletFeatures {
     reversals_per_market: number;
     round_trip_capture: number;
     buy_share: number;
+    /** Notional share of fills as maker, where the role is known (chain data); -1 when unknown. */
+    maker_share: number;
+    realized_pnl: number;
+    markout_5m: number;
+    markout_1h: number;
+    markout_1d: number;
   };
 }
 
@@ -64,7 +70,9 @@ export function featuresOf(acc: WalletAccumulator, aggs: readonly MarketAgg[]): 
   let rtPnl = 0;
   let rtQty = 0;
   let buys = 0;
+  let realized = 0;
   for (const a of aggs) {
+    realized += a.realized;
     fills += a.fills;
     for (let o = 0; o < 2; o++) {
       sumMin += Math.min(a.buy[o]!, a.sell[o]!);
@@ -130,6 +138,11 @@ export function featuresOf(acc: WalletAccumulator, aggs: readonly MarketAgg[]): 
       reversals_per_market: aggs.length > 0 ? reversals / aggs.length : 0,
       round_trip_capture: rtQty > 0 ? rtPnl / rtQty : 0,
       buy_share: vol > 0 ? buys / vol : 0,
+      maker_share: acc.roleKnownNotional > 0 ? acc.makerNotional / acc.roleKnownNotional : -1,
+      realized_pnl: realized,
+      markout_5m: acc.markouts?.m5 ?? 0,
+      markout_1h: acc.markouts?.h1 ?? 0,
+      markout_1d: acc.markouts?.d1 ?? 0,
     },
   };
 }

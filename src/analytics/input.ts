@@ -233,6 +233,7 @@ export async function readWalletHistory(path: string): Promise<ReadResult> {
       }
       ev = toEvent(r.data, lineNo, path);
       if (row.key) ev.key = row.key;
+      if (ev.type === "TRADE" && (row.role === "maker" || row.role === "taker")) ev.role = row.role;
     }
     if (seen.has(ev.key)) {
       dupes++;
