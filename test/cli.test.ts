@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 
 const MAIN = new URL("../src/cli/main.ts", import.meta.url).pathname;
@@ -18,6 +21,18 @@ describe("polycopy CLI", () => {
     const r = polycopy(["--help"]);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /Usage: polycopy/);
+  });
+  it("runs through the npm bin link (`npx polycopy` calls it by another name) with the exit code", () => {
+    // npm links bin/polycopy.js as node_modules/.bin/polycopy: the launcher must not depend on its name.
+    const dir = mkdtempSync(join(tmpdir(), "polycopy-bin-"));
+    const link = join(dir, "polycopy");
+    symlinkSync(new URL("../bin/polycopy.js", import.meta.url).pathname, link);
+    const help = spawnSync(process.execPath, [link, "--help"], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /Usage: polycopy/);
+    const bad = spawnSync(process.execPath, [link, "no-such-command"], { encoding: "utf8", timeout: 30_000 });
+    assert.equal(bad.status, 2);
+    rmSync(dir, { recursive: true, force: true });
   });
   it("rejects an unknown command with a short error and exit code 2, no stack trace", () => {
     const r = polycopy(["no-such-command"]);

@@ -44,8 +44,8 @@ export function reportError(e: unknown): number {
   return 1;
 }
 
-const invokedDirectly = process.argv[1]?.endsWith("main.ts") || process.argv[1]?.endsWith("polycopy.js");
-if (invokedDirectly) {
+// Run when this file is the entry point (`node src/cli/main.ts`); bin/polycopy.js calls main itself.
+if (import.meta.main) {
   const code = await main(process.argv.slice(2));
   process.exitCode = code;
 }

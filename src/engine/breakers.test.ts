@@ -102,3 +102,77 @@ describe("engine breakers", () => {
     assert.ok(states.indexOf("NORMAL") > states.indexOf("REDUCED"));
   });
 });
+
+describe("correlation breaker", () => {
+  it("trips when the leaders' books crowd into the same bets, blocks only entries that pile on, and recovers after they part", () => {
+    const markets = new Map(Array.from({ length: 20 }, (_, i) => [`m${i}`, market(i)] as const));
+    const clock = new ManualClock(T0);
+    const book = (t: string, ts: number) => ({
+      tokenId: t,
+      ts,
+      tickSize: 0.01,
+      bids: [{ price: 0.49, size: 50_000 }],
+      asks: [{ price: 0.5, size: 50_000 }],
+    });
+    const venue = new SimulatedVenue({ clock, book, latencyMs: 0, startingCash: 10_000_000_000 });
+    const bus = new EventBus();
+    const events: EngineEvent[] = [];
+    bus.onAny((e) => events.push(e));
+    const wallets = ["a", "b", "c", "d", "e"].map((x) => `0x${x.repeat(40)}`);
+    const [A, B, C, D, E] = wallets as [string, string, string, string, string];
+    const engine = new CopyEngine({
+      mode: "backtest",
+      strategy: "aware",
+      risk: DEFAULT_RISK_CONFIG,
+      clock,
+      venue,
+      markets,
+      leaders: new Map(wallets.map((w) => [w, { class: "directional" as const, edge: 0.2, score: 80 }])),
+      bus,
+    });
+    const trade = (key: string, wallet: string, m: number, side: "BUY" | "SELL", minutes: number) => {
+      engine.handle({ ...buy(m, T0 + minutes * 60_000), key, wallet, side });
+      const d = events.filter((e) => e.type === "decision").at(-1);
+      return d?.type === "decision" ? d.decision : undefined;
+    };
+    const state = () => engine.breakers.get("correlation")?.state;
+    assert.equal(state(), "NORMAL", "the correlation breaker exists (and is shown) from the start");
+
+    trade("a1", A, 1, "BUY", 0);
+    trade("b1", B, 1, "BUY", 1);
+    assert.equal(state(), "NORMAL", "two leaders are below the minimum to judge crowding");
+    trade("c1", C, 1, "BUY", 2);
+    assert.equal(state(), "HALTED", "three leaders, one bet: crowding 1");
+    assert.ok(events.some((e) => e.type === "breaker" && e.scope === "correlation" && e.to === "HALTED"));
+    assert.ok(
+      events.some((e) => e.type === "alert" && /breaker correlation: NORMAL → HALTED/.test(e.message)),
+    );
+
+    const pileOn = trade("d1", D, 1, "BUY", 3);
+    assert.equal(pileOn?.action, "blocked");
+    assert.equal(pileOn?.rule, "breaker.correlation");
+    const elsewhere = trade("d2", D, 2, "BUY", 4);
+    assert.equal(
+      elsewhere?.action,
+      "copied",
+      `a market the crowd does not hold passes: ${elsewhere?.reason}`,
+    );
+
+    // Exits always run; once A and B are out, C and D hold unrelated books.
+    for (const [k, w] of [
+      ["a2", A],
+      ["b2", B],
+    ] as const) {
+      const d = trade(k, w, 1, "SELL", 10);
+      assert.equal(d?.action, "copied", `exit of ${w}: ${d?.reason}`);
+    }
+    assert.equal(state(), "HALTED", "no release before the cooldown");
+    const seen: string[] = [];
+    for (let k = 0; k < 6; k++) {
+      trade(`e${k}`, E, 10 + k, "BUY", 30 + k * 40);
+      seen.push(String(state()));
+    }
+    assert.ok(seen.includes("REDUCED"), `steps down through REDUCED: ${seen.join(",")}`);
+    assert.equal(seen.at(-1), "NORMAL");
+  });
+});

@@ -21,6 +21,13 @@ import { fromMicros, type Micros, toMicros } from "../domain/units.ts";
 import type { Recommendation, WalletClass } from "../domain/wallet.ts";
 import { forceBreaker, newBreaker, stepBreaker } from "../risk/breaker.ts";
 import type { RiskConfig } from "../risk/config.ts";
+import {
+  type Crowding,
+  crowdingOf,
+  type ExposureVectors,
+  leaderExposures,
+  similarityToOthers,
+} from "../risk/correlation.ts";
 import { worstCaseLoss } from "../risk/exposure.ts";
 import { gateEntry, MIN_ORDER_USD } from "../risk/gate.ts";
 import type { BreakerRecord } from "../store/store.ts";
@@ -123,6 +130,8 @@ export class CopyEngine {
   readonly #eventMarkets = new Map<string, string[]>();
   /** Recent outcomes (ts, PnL) per breaker scope, for rolling loss streaks and drawdowns. */
   readonly #outcomes = new Map<string, { ts: number; pnl: number }[]>();
+  /** Our exposure per leader and its crowding; null once a fill or exit changed who owns what. */
+  #corr: { vectors: ExposureVectors; crowding: Crowding } | null = null;
 
   constructor(o: EngineOptions) {
     this.o = o;
@@ -138,7 +147,7 @@ export class CopyEngine {
       list.push(m.id);
       this.#eventMarkets.set(m.eventId, list);
     }
-    for (const s of ["global", "class:market_maker", "class:directional", "class:uncertain"])
+    for (const s of ["global", "correlation", "class:market_maker", "class:directional", "class:uncertain"])
       this.breakers.set(s, newBreaker(s, o.clock.now()));
   }
 
@@ -358,6 +367,12 @@ export class CopyEngine {
       classEntriesLastHour: plain ? 0 : classHour.length,
       marketEndTs: market.endTs,
       cashUsd: fromMicros(this.cash),
+      correlation: this.#entryCorrelation(
+        plain,
+        f.wallet,
+        f.marketId,
+        f.outcomeIndex === 0 ? wantUsd : -wantUsd,
+      ),
     });
     if (gate.action === "blocked")
       return this.#decide({ ...base, action: "blocked", rule: gate.rule, reason: gate.reason });
@@ -504,10 +519,13 @@ export class CopyEngine {
         if (o) o.qty += fill.qty;
         else list.push({ wallet, cls, qty: fill.qty });
         this.#origin.set(fill.tokenId, list);
+        this.#corr = null;
       } else if (fill.side === "SELL") {
         this.#consumeOrigin(fill.tokenId, fill.qty, wallet, fromMicros(after.realized - before.realized));
       }
     }
+    // A new entry can crowd our book at once; the breaker trips before the next decision.
+    if (this.#corr === null && r.fills.length > 0) this.#evaluateCorrelation();
     this.o.bus?.emit({
       type: "order",
       order: { ...order, status: r.status, venueOrderId: r.venueOrderId, filledQty: filled },
@@ -516,6 +534,7 @@ export class CopyEngine {
   }
 
   #consumeOrigin(token: string, qty: Micros, preferred: string | null, pnlUsd: number): void {
+    this.#corr = null;
     const list = this.#origin.get(token) ?? [];
     list.sort((a, b) => (a.wallet === preferred ? -1 : b.wallet === preferred ? 1 : 0));
     let left = qty;
@@ -598,6 +617,52 @@ export class CopyEngine {
   /** Re-evaluates every scope so breakers step down once their window has passed. */
   #reevaluate(now: number): void {
     for (const scope of this.#outcomes.keys()) this.#evaluate(scope, now);
+    this.#evaluateCorrelation();
+  }
+
+  /** Exposure vectors per leader (cost basis attributed by the share of each position they opened). */
+  #correlation(): { vectors: ExposureVectors; crowding: Crowding } {
+    if (this.#corr) return this.#corr;
+    const holdings = [];
+    for (const [token, p] of this.positions) {
+      if (p.qty <= 0) continue;
+      const cost = fromMicros(p.cost);
+      for (const o of this.#origin.get(token) ?? [])
+        holdings.push({
+          wallet: o.wallet,
+          marketId: p.marketId,
+          outcomeIndex: p.outcomeIndex,
+          usd: (cost * o.qty) / p.qty,
+        });
+    }
+    const vectors = leaderExposures(holdings);
+    this.#corr = { vectors, crowding: crowdingOf(vectors) };
+    return this.#corr;
+  }
+
+  /** Correlation breaker: how crowded our exposure across leaders is (risk/correlation.ts). */
+  #evaluateCorrelation(): void {
+    if (this.o.strategy === "plain") return;
+    const b = this.o.risk.breakers;
+    const c = this.#correlation().crowding;
+    this.#step("correlation", [
+      {
+        name: `leader crowding (N=${c.leaders}, N_eff=${c.nEff.toFixed(2)})`,
+        value: c.leaders >= b.correlationMinLeaders ? c.crowding : 0,
+        reduced: b.correlationReduced,
+        halted: b.correlationHalted,
+      },
+    ]);
+  }
+
+  #entryCorrelation(plain: boolean, wallet: string, marketId: string, signedUsd: number) {
+    const state = plain ? "NORMAL" : this.#state("correlation");
+    // The similarity only matters while the breaker is tripped; skip the work otherwise.
+    if (state === "NORMAL") return { state, similarity: 0 };
+    return {
+      state,
+      similarity: similarityToOthers(this.#correlation().vectors, wallet, { marketId, usd: signedUsd }),
+    };
   }
 
   #step(scope: string, signals: Parameters<typeof stepBreaker>[1]): void {
@@ -765,6 +830,7 @@ export class CopyEngine {
       this.#origin.set(o.tokenId, list);
     }
     for (const b of s.breakers) this.breakers.set(b.scope, b);
+    this.#corr = null;
     this.killSwitch = s.killSwitch;
     for (const k of s.decidedKeys) this.#seenKeys.add(k);
   }

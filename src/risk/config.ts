@@ -52,6 +52,15 @@ export const breakerConfigSchema = z
     noEntryBeforeEndHours: z.number().finite().nonnegative(),
     /** Largest share of our exposure in one market before entries there are blocked. */
     maxMarketConcentration: frac,
+    /**
+     * Correlation breaker (risk/correlation.ts): crowding of our exposure across leaders, 0 when
+     * their books are disjoint, 1 when identical; counted once this many leaders hold exposure.
+     */
+    correlationMinLeaders: z.number().int().min(2),
+    correlationReduced: frac,
+    correlationHalted: frac,
+    /** While it is tripped, entries whose similarity to the other leaders' book reaches this are cut (REDUCED) or blocked (HALTED). */
+    maxLeaderSimilarity: z.number().finite().min(-1).max(1),
   })
   .strict();
 
@@ -105,6 +114,12 @@ export const riskConfigSchema = z
         code: "custom",
         path: ["breakers", "drawdownHalted"],
         message: "must be ≥ drawdownReduced",
+      });
+    if (r.breakers.correlationHalted < r.breakers.correlationReduced)
+      ctx.addIssue({
+        code: "custom",
+        path: ["breakers", "correlationHalted"],
+        message: "must be ≥ correlationReduced",
       });
     if (r.breakers.lossStreakHalted < r.breakers.lossStreakReduced)
       ctx.addIssue({
@@ -175,6 +190,10 @@ export const DEFAULT_RISK_CONFIG: RiskConfig = {
     reducedSizeFactor: 0.5,
     noEntryBeforeEndHours: 2,
     maxMarketConcentration: 0.25,
+    correlationMinLeaders: 3,
+    correlationReduced: 0.5,
+    correlationHalted: 0.75,
+    maxLeaderSimilarity: 0.5,
   },
   sizing: { kellyFraction: 0.5, targetVolPerHour: 0.05, minVolFactor: 0.25, maxVolFactor: 1.5 },
   filters: {

@@ -20,6 +20,7 @@ const ctx = (over: Partial<GateContext> = {}): GateContext => ({
   classEntriesLastHour: 0,
   marketEndTs: null,
   cashUsd: 10_000,
+  correlation: { state: "NORMAL", similarity: 0 },
   ...over,
 });
 
@@ -83,11 +84,33 @@ describe("risk gate", () => {
     assert.equal(r.action, "blocked");
     assert.equal(r.rule, "risk.wallet_budget");
   });
+  it("correlation breaker: cuts or blocks only entries that pile onto the other leaders' book", () => {
+    const sim = risk.breakers.maxLeaderSimilarity;
+    const crowd = (state: "NORMAL" | "REDUCED" | "HALTED", similarity: number) =>
+      gateEntry(100, ctx({ correlation: { state, similarity } }));
+    assert.equal(crowd("NORMAL", 1).action, "copied", "not tripped: no effect");
+    const halted = crowd("HALTED", sim);
+    assert.equal(halted.action, "blocked");
+    assert.equal(halted.rule, "breaker.correlation");
+    const reduced = crowd("REDUCED", 0.99);
+    assert.equal(reduced.action, "resized");
+    assert.equal(reduced.rule, "breaker.correlation");
+    assert.equal(reduced.notionalUsd, 100 * risk.breakers.reducedSizeFactor);
+    // Entries into markets the crowd does not hold, or against it, still pass while tripped.
+    assert.equal(crowd("HALTED", 0).action, "copied");
+    assert.equal(crowd("HALTED", -1).action, "copied");
+    assert.equal(crowd("REDUCED", sim - 0.01).action, "copied");
+  });
   it("config validation rejects inconsistent breakers with the field named", () => {
     const bad = { ...risk, breakers: { ...risk.breakers, drawdownHalted: 0.01 } };
     const r = riskConfigSchema.safeParse(bad);
     assert.equal(r.success, false);
     assert.deepEqual(r.error!.issues[0]!.path, ["breakers", "drawdownHalted"]);
     assert.equal(riskConfigSchema.safeParse({ ...risk, startingCashUsd: Number.NaN }).success, false);
+    const corr = riskConfigSchema.safeParse({
+      ...risk,
+      breakers: { ...risk.breakers, correlationReduced: 0.9, correlationHalted: 0.5 },
+    });
+    assert.deepEqual(corr.error?.issues[0]?.path, ["breakers", "correlationHalted"]);
   });
 });

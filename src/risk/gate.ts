@@ -27,6 +27,11 @@ export interface GateContext {
   classEntriesLastHour: number;
   marketEndTs: number | null;
   cashUsd: number;
+  /**
+   * The correlation breaker's state and this entry's similarity to the exposure we hold through
+   * the other leaders (risk/correlation.ts). Only entries that pile onto the crowd are cut.
+   */
+  correlation: { state: BreakerState; similarity: number };
 }
 
 export interface GateResult {
@@ -70,6 +75,12 @@ export function gateEntry(wantUsd: number, ctx: GateContext): GateResult {
       "breaker.class_frequency",
       `${ctx.classEntriesLastHour} entries from this class in the last hour (limit ${ctx.profile.maxClassEntriesPerHour})`,
     );
+  const crowded = ctx.correlation.similarity >= ctx.risk.breakers.maxLeaderSimilarity;
+  if (crowded && ctx.correlation.state === "HALTED")
+    return block(
+      "breaker.correlation",
+      `leaders' books are crowded (correlation breaker HALTED) and this entry's similarity to them is ${ctx.correlation.similarity.toFixed(2)} ≥ ${ctx.risk.breakers.maxLeaderSimilarity}`,
+    );
   const endGap = ctx.risk.breakers.noEntryBeforeEndHours * 3_600_000;
   if (ctx.marketEndTs !== null && ctx.marketEndTs - ctx.now < endGap)
     return block("breaker.time_window", `market ends within ${ctx.risk.breakers.noEntryBeforeEndHours} h`);
@@ -86,6 +97,10 @@ export function gateEntry(wantUsd: number, ctx: GateContext): GateResult {
   if (reduced) {
     usd *= ctx.risk.breakers.reducedSizeFactor;
     rules.push("breaker.reduced");
+  }
+  if (crowded && ctx.correlation.state === "REDUCED") {
+    usd *= ctx.risk.breakers.reducedSizeFactor;
+    rules.push("breaker.correlation");
   }
   cap(ctx.profile.maxOrderUsd, "risk.max_order");
   cap(ctx.profile.maxPositionPerMarketUsd - ctx.marketExposureUsd, "risk.max_position");
