@@ -13,7 +13,8 @@ import { simulate } from "../src/sim/simulate.ts";
 import { standinDataFromSim, toClobBook } from "../src/standin/from-sim.ts";
 import { type Standin, startStandin } from "../src/standin/server.ts";
 import { openStore } from "../src/store/open.ts";
-import { TEST_CREDS, TEST_KEY } from "./venue.fixture.ts";
+import { safeWalletOf } from "../src/venues/polymarket-wallets.ts";
+import { TEST_ADDRESS, TEST_CREDS, TEST_KEY } from "./venue.fixture.ts";
 
 const MAIN = new URL("../src/cli/main.ts", import.meta.url).pathname;
 const sim = simulate({ seed: 5, days: 30, walletsPerStyle: 3, markets: 40 });
@@ -84,7 +85,8 @@ function workdir(): string {
   writeFileSync(
     join(dir, "polycopy.config.json"),
     JSON.stringify({
-      polymarket: { backfillDays: 3650, signatureType: "EOA" },
+      // A Safe funder (signature type 2): the stand-in checks maker = the key's Safe on every order.
+      polymarket: { backfillDays: 3650, signatureType: "GNOSIS_SAFE", funder: safeWalletOf(TEST_ADDRESS) },
       wallets: followed.map((address) => ({ address })),
       risk,
     }),
@@ -187,6 +189,12 @@ describe("polycopy run --live (against the stand-in CLOB)", () => {
     );
     assert.equal(new Set(l.fills.map((f) => f.key)).size, l.fills.length);
     assert.equal(l.fills.length, standin.clob.trades.length, "every venue trade booked once in the ledger");
+    // Every order was made by the Safe; the key's own address traded nothing.
+    assert.deepEqual(
+      new Set(venueOrders.map((v) => v.maker.toLowerCase())),
+      new Set([safeWalletOf(TEST_ADDRESS).toLowerCase()]),
+    );
+    assert.deepEqual(standin.clob.account(TEST_ADDRESS).tokens, {});
   });
 
   it("refuses to restart while an order's outcome is unknown", async () => {

@@ -9,10 +9,20 @@ import { privateKeyToAccount } from "viem/accounts";
 import { isPolycopyError, PolycopyError } from "../src/domain/errors.ts";
 import { ALL_FAULTS } from "../src/standin/server.ts";
 import { PolymarketVenue } from "../src/venues/polymarket.ts";
-import { orderTypedData } from "../src/venues/polymarket-eip712.ts";
+import { orderTypedData, type WireOrder } from "../src/venues/polymarket-eip712.ts";
 import { loadPrivateKey } from "../src/venues/polymarket-key.ts";
+import { depositWalletOf, proxyWalletOf, safeWalletOf } from "../src/venues/polymarket-wallets.ts";
 import { contractOrder } from "../src/venues/venue.contract.ts";
-import { MARKET, type Rig, startRig, TEST_ADDRESS, TEST_CREDS, TEST_KEY, YES } from "./venue.fixture.ts";
+import {
+  MARKET,
+  type Rig,
+  startRig,
+  TEST_ADDRESS,
+  TEST_CREDS,
+  TEST_KEY,
+  walletVenue,
+  YES,
+} from "./venue.fixture.ts";
 
 const rigs: Rig[] = [];
 async function rig(o: Parameters<typeof startRig>[0] = {}): Promise<Rig> {
@@ -26,6 +36,51 @@ after(async () => {
 
 const filled = (xs: readonly { qty: number }[]) => xs.reduce((s, f) => s + f.qty, 0);
 const posts = (r: Rig) => r.standin.stats.byPath["/order"] ?? 0;
+const ZERO32 = `0x${"0".repeat(64)}`;
+
+/** POSTs an order body straight to the stand-in's CLOB with L2 headers for `address`; [status, error]. */
+async function postRaw(r: Rig, address: string, order: Record<string, unknown>, orderType = "GTC") {
+  const res = await fetch(`${r.standin.url}/order`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      poly_address: address,
+      poly_api_key: TEST_CREDS.key,
+      poly_signature: "x",
+      poly_passphrase: "p",
+      poly_timestamp: "1",
+    },
+    body: JSON.stringify({ order, owner: TEST_CREDS.key, orderType }),
+  });
+  return [res.status, ((await res.json()) as { error?: string }).error] as const;
+}
+
+/** Hardhat's second test account: public, holds nothing. */
+const OTHER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const OTHER_ADDRESS = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+
+/** A buy of 10 YES at 0.40 from TEST_ADDRESS, EIP-712-signed by `key`; `fields` change it before signing. */
+async function signedOrder(
+  fields: Partial<Omit<WireOrder, "signature">> = {},
+  key: `0x${string}` = TEST_KEY,
+) {
+  const order = {
+    salt: 42,
+    maker: TEST_ADDRESS,
+    signer: TEST_ADDRESS,
+    tokenId: YES,
+    makerAmount: "4000000",
+    takerAmount: "10000000",
+    side: "BUY" as const,
+    signatureType: 0,
+    timestamp: String(Date.now()),
+    metadata: ZERO32,
+    builder: ZERO32,
+    expiration: "0",
+    ...fields,
+  };
+  return { ...order, signature: await privateKeyToAccount(key).signTypedData(orderTypedData(order, false)) };
+}
 
 describe("Polymarket venue: placement under faults never doubles an order", () => {
   it("every fault on (429, 5xx, dropped sockets, garbled bodies, responses lost after the order took effect)", async () => {
@@ -148,36 +203,8 @@ describe("Polymarket venue: pre-trade checks (nothing is sent)", () => {
 
   it("the stand-in rejects what the venue would have caught, with the CLOB's wording", async () => {
     const r = await rig({ clob: { cash: 1 } });
-    const account = privateKeyToAccount(TEST_KEY);
-    const post = async (o: { makerAmount: string; takerAmount: string }) => {
-      const order = {
-        salt: 42,
-        maker: TEST_ADDRESS,
-        signer: TEST_ADDRESS,
-        tokenId: YES,
-        side: "BUY" as const,
-        signatureType: 0,
-        timestamp: String(Date.now()),
-        metadata: `0x${"0".repeat(64)}`,
-        builder: `0x${"0".repeat(64)}`,
-        expiration: "0",
-        ...o,
-      };
-      const signature = await account.signTypedData(orderTypedData(order, false));
-      const res = await fetch(`${r.standin.url}/order`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          poly_address: TEST_ADDRESS,
-          poly_api_key: TEST_CREDS.key,
-          poly_signature: "x",
-          poly_passphrase: "p",
-          poly_timestamp: "1",
-        },
-        body: JSON.stringify({ order: { ...order, signature }, owner: TEST_CREDS.key, orderType: "GTC" }),
-      });
-      return [res.status, ((await res.json()) as { error: string }).error] as const;
-    };
+    const post = async (o: { makerAmount: string; takerAmount: string }) =>
+      postRaw(r, TEST_ADDRESS, await signedOrder(o));
     // 10 shares at 0.537: off the 0.01 grid.
     assert.deepEqual(await post({ makerAmount: "5370000", takerAmount: "10000000" }), [
       400,
@@ -230,51 +257,15 @@ describe("Polymarket venue: CLOB behaviours", () => {
     await r.venue.placeOrder(contractOrder(MARKET, "BUY", 0.4, 10, "GTC", "to-copy"), MARKET);
     const body = r.standin.clob.orders.values().next().value!;
     assert.ok(body);
-    const headers = {
-      "content-type": "application/json",
-      poly_address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-      poly_api_key: TEST_CREDS.key,
-      poly_signature: "x",
-      poly_passphrase: "p",
-      poly_timestamp: "1",
-    };
-    const order = {
-      salt: 1,
-      maker: TEST_ADDRESS,
-      signer: TEST_ADDRESS,
-      tokenId: YES,
-      makerAmount: "4000000",
-      takerAmount: "10000000",
-      side: "BUY",
-      signatureType: 0,
-      timestamp: "1",
-      metadata: `0x${"0".repeat(64)}`,
-      builder: `0x${"0".repeat(64)}`,
-      expiration: "0",
-      signature: `0x${"11".repeat(65)}`,
-    };
-    const post = async (h: Record<string, string>, o: Record<string, unknown>) => {
-      const res = await fetch(`${r.standin.url}/order`, {
-        method: "POST",
-        headers: h,
-        body: JSON.stringify({ order: o, owner: TEST_CREDS.key, orderType: "GTC" }),
-      });
-      return [res.status, ((await res.json()) as { error: string }).error] as const;
-    };
-    assert.deepEqual(await post(headers, order), [
+    const order = { ...(await signedOrder({ salt: 1, timestamp: "1" })), signature: `0x${"11".repeat(65)}` };
+    assert.deepEqual(await postRaw(r, OTHER_ADDRESS, order), [
       400,
       "the order signer address has to be the address of the API KEY",
     ]);
-    assert.deepEqual(await post({ ...headers, poly_address: TEST_ADDRESS }, order), [
-      400,
-      "invalid signature",
-    ]);
-    const [status, err] = await post(
-      { ...headers, poly_address: TEST_ADDRESS },
-      { ...order, makerAmount: "x" },
-    );
+    assert.deepEqual(await postRaw(r, TEST_ADDRESS, order), [400, "invalid signature"]);
+    const [status, err] = await postRaw(r, TEST_ADDRESS, { ...order, makerAmount: "x" });
     assert.equal(status, 400);
-    assert.match(err, /order\.makerAmount: must be an integer string/);
+    assert.match(err ?? "", /order\.makerAmount: must be an integer string/);
   });
 });
 
@@ -400,5 +391,138 @@ describe("Polymarket venue: wallet set-up and the signing key", () => {
     assert.ok(all.length > 1000);
     assert.ok(!all.includes(raw), "private key leaked");
     assert.ok(!all.includes(TEST_CREDS.secret.toLowerCase()), "API secret leaked");
+  });
+});
+
+describe("Polymarket venue: signature types (proxy wallet, Safe, deposit wallet)", () => {
+  const PROXY = proxyWalletOf(TEST_ADDRESS);
+  const SAFE = safeWalletOf(TEST_ADDRESS);
+  const DEPOSIT = depositWalletOf(TEST_ADDRESS);
+
+  it("the SDK takes the derived proxy and Safe addresses for this key's wallets of those types", async () => {
+    // Independent of our derivation: the SDK classifies the funder itself and signs with that type.
+    for (const t of [1, 2] as const) {
+      const r = await rig({ venue: walletVenue(t) });
+      await r.venue.placeOrder(contractOrder(MARKET, "BUY", 0.4, 10, "GTC", `classify-${t}`), MARKET);
+      const o = [...r.standin.clob.orders.values()][0]!;
+      assert.equal(o.maker, t === 1 ? PROXY : SAFE);
+    }
+    assert.notEqual(PROXY.toLowerCase(), SAFE.toLowerCase());
+  });
+
+  for (const [t, funder] of [
+    [1, "proxy"],
+    [2, "Safe"],
+  ] as const) {
+    it(`type ${t}: orders are made by the ${funder}, signed by the key, and move the ${funder}'s balances only`, async () => {
+      const r = await rig({ clob: { cash: 100 }, venue: walletVenue(t) });
+      const wallet = t === 1 ? PROXY : SAFE;
+      const res = await r.venue.placeOrder(contractOrder(MARKET, "BUY", 0.53, 20, "FAK", `sig-${t}`), MARKET);
+      assert.equal(res.status, "filled");
+      assert.equal(filled(res.fills), 20_000_000);
+      const o = r.standin.clob.orders.get(res.venueOrderId)!;
+      assert.equal(o.maker, wallet);
+      assert.equal(r.standin.clob.account(wallet).tokens[YES], 20_000_000);
+      assert.equal(r.standin.clob.account(TEST_ADDRESS).tokens[YES], undefined);
+      assert.equal(r.standin.clob.account(TEST_ADDRESS).cash, 100_000_000);
+      const bal = await r.venue.balances();
+      assert.equal(bal.cash, r.standin.clob.account(wallet).cash);
+      assert.ok(bal.cash < 100_000_000);
+      // The SDK asked the relayer whether the wallet is deployed before trading from it.
+      assert.ok((r.standin.stats.byPath["/deployed"] ?? 0) >= 1);
+      const sell = await r.venue.placeOrder(
+        contractOrder(MARKET, "SELL", 0.47, 20, "FAK", `sell-${t}`),
+        MARKET,
+      );
+      assert.equal(filled(sell.fills), 20_000_000);
+      assert.equal(r.standin.clob.account(wallet).tokens[YES], 0);
+    });
+  }
+
+  it("a funder of the other type (the key's Safe configured as POLY_PROXY) is refused before anything is sent", async () => {
+    const r = await rig({ venue: { signatureType: 1, funder: SAFE } });
+    await assert.rejects(
+      r.venue.placeOrder(contractOrder(MARKET, "BUY", 0.53, 10, "FAK"), MARKET),
+      (e) =>
+        isPolycopyError(e, "CONFIG_INVALID") &&
+        e.userFacing &&
+        /signatureType is 1 \(POLY_PROXY\) but funder 0x\w+ is a GNOSIS_SAFE wallet of this key/.test(
+          e.message,
+        ),
+    );
+    assert.equal(posts(r), 0);
+  });
+
+  it("a proxy or Safe the relayer does not know as deployed is refused at connect, with what to do", async () => {
+    const r = await rig({ clob: { deployedWallets: [PROXY] } });
+    const base = {
+      clobUrl: r.standin.url,
+      relayerUrl: r.standin.url,
+      env: { POLYCOPY_PRIVATE_KEY: TEST_KEY },
+      credentials: TEST_CREDS,
+    };
+    await PolymarketVenue.connect({ ...base, ...walletVenue(1) });
+    await assert.rejects(
+      PolymarketVenue.connect({ ...base, ...walletVenue(2) }),
+      (e) =>
+        isPolycopyError(e, "CONFIG_INVALID") &&
+        e.userFacing &&
+        /funder 0x\w+ is a Polymarket wallet of 0x\w+ but the relayer reports it is not deployed/.test(
+          e.message,
+        ),
+    );
+  });
+
+  it("the stand-in verifies orders like the exchange: maker must be the signer's wallet of the order's type", async () => {
+    const r = await rig({ clob: { cash: 100 } });
+    const post = async (fields: Partial<Omit<WireOrder, "signature">>, key: `0x${string}` = TEST_KEY) =>
+      postRaw(r, TEST_ADDRESS, await signedOrder({ ...fields, salt: Math.floor(Math.random() * 1e9) }, key));
+    assert.deepEqual(await post({ signatureType: 1, maker: PROXY }), [200, undefined]);
+    assert.deepEqual(await post({ signatureType: 2, maker: SAFE }), [200, undefined]);
+    const invalid: [string, Partial<WireOrder>, `0x${string}`?][] = [
+      ["proxy order whose maker is the key's Safe", { signatureType: 1, maker: SAFE }],
+      ["Safe order whose maker is the key's proxy", { signatureType: 2, maker: PROXY }],
+      ["proxy order from another key's proxy", { signatureType: 1, maker: proxyWalletOf(OTHER_ADDRESS) }],
+      ["EOA order whose maker is the key's proxy", { signatureType: 0, maker: PROXY }],
+      ["Safe order signed by another key", { signatureType: 2, maker: SAFE }, OTHER_KEY],
+    ];
+    for (const [what, fields, key] of invalid)
+      assert.deepEqual(await post(fields, key), [400, "invalid signature"], what);
+    // A deposit-wallet order names the wallet as signer, which is not the API key's address (the EOA).
+    assert.deepEqual(await post({ signatureType: 3, maker: DEPOSIT, signer: DEPOSIT }), [
+      400,
+      "the order signer address has to be the address of the API KEY",
+    ]);
+    assert.deepEqual(
+      [...r.standin.clob.orders.values()].map((o) => o.maker),
+      [PROXY, SAFE],
+    );
+  });
+
+  it("POLY_1271 (deposit wallet): the SDK signs for the wallet but binds the API key to the EOA, so the CLOB refuses, and the venue says why", async () => {
+    const r = await rig({ venue: walletVenue(3) });
+    await assert.rejects(
+      r.venue.placeOrder(contractOrder(MARKET, "BUY", 0.53, 10, "FAK"), MARKET),
+      (e) =>
+        isPolycopyError(e, "ORDER_REJECTED") &&
+        e.userFacing &&
+        /POLY_1271 \(deposit wallet\) order's signer is the deposit wallet 0x\w+, but the API key belongs to the signing key's address/.test(
+          e.message,
+        ),
+    );
+    assert.equal(r.standin.clob.orders.size, 0);
+  });
+
+  it("POLY_1271 with a key bound to the deposit wallet: the stand-in checks the SDK's ERC-7739 envelope and fills", async () => {
+    const r = await rig({ clob: { apiKeyAddress: DEPOSIT }, venue: walletVenue(3) });
+    const res = await r.venue.placeOrder(contractOrder(MARKET, "BUY", 0.53, 10, "FAK", "dw-1"), MARKET);
+    assert.equal(res.status, "filled");
+    assert.equal(r.standin.clob.orders.get(res.venueOrderId)!.maker, DEPOSIT);
+    assert.equal(r.standin.clob.account(DEPOSIT).tokens[YES], 10_000_000);
+    // The same order with a plain signature, or signed by another owner, is not the wallet's.
+    const plain = await signedOrder({ signatureType: 3, maker: DEPOSIT, signer: DEPOSIT });
+    assert.deepEqual(await postRaw(r, TEST_ADDRESS, plain), [400, "invalid signature"]);
+    const other = await signedOrder({ signatureType: 3, maker: DEPOSIT, signer: DEPOSIT }, OTHER_KEY);
+    assert.deepEqual(await postRaw(r, TEST_ADDRESS, other), [400, "invalid signature"]);
   });
 });

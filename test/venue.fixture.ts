@@ -3,7 +3,12 @@ import type { Market } from "../src/domain/market.ts";
 import { toMarket } from "../src/polymarket/convert.ts";
 import type { StandinClobOptions } from "../src/standin/clob.ts";
 import { type Standin, type StandinFaults, startStandin } from "../src/standin/server.ts";
-import { PolymarketVenue, type PolymarketVenueOptions } from "../src/venues/polymarket.ts";
+import {
+  PolymarketVenue,
+  type PolymarketVenueOptions,
+  type SignatureTypeCode,
+} from "../src/venues/polymarket.ts";
+import { walletOf } from "../src/venues/polymarket-wallets.ts";
 import { CONTRACT_BOOK } from "../src/venues/venue.contract.ts";
 
 /** Hardhat's first test account: a public, well-known key that holds nothing anywhere. */
@@ -14,6 +19,14 @@ export const TEST_CREDS = {
   secret: "c3RhbmRpbi1zZWNyZXQ=",
   passphrase: "standin-pass",
 };
+
+/** Venue options that trade TEST_KEY's wallet of a signature type (its proxy, Safe or deposit wallet for 1–3). */
+export function walletVenue(signatureType: SignatureTypeCode): {
+  signatureType: SignatureTypeCode;
+  funder: string;
+} {
+  return { signatureType, funder: walletOf(TEST_ADDRESS, signatureType)! };
+}
 
 export const YES = "71321045679252212594626385532706912750332728571942532289631379312455583992563";
 export const NO = "52114319501245915516055106046884209969926127482827954674443846427813813222426";
@@ -79,6 +92,7 @@ export async function startRig(
       clobUrl: standin.url,
       gammaUrl: standin.url,
       dataUrl: standin.url,
+      relayerUrl: standin.url,
       signatureType: 0,
       env: { POLYCOPY_PRIVATE_KEY: TEST_KEY },
       credentials: TEST_CREDS,

@@ -3,15 +3,25 @@ import { z } from "zod";
 import { type Market, takerFeeMicros } from "../domain/market.ts";
 import { formatZodIssues } from "../domain/validation.ts";
 import { toMarket } from "../polymarket/convert.ts";
-import { orderHash, recoverOrderSigner, V2_EXCHANGES, type WireOrder } from "../venues/polymarket-eip712.ts";
+import {
+  orderHash,
+  recoverDepositWalletOwner,
+  recoverOrderSigner,
+  V2_EXCHANGES,
+  type WireOrder,
+} from "../venues/polymarket-eip712.ts";
+import { walletOf } from "../venues/polymarket-wallets.ts";
 
 /**
  * The authenticated CLOB endpoints of the stand-in, shaped like CLOB V2 as @polymarket/client 0.2
  * speaks it: `GET /auth/api-keys`, `GET /tick-size`, `GET /neg-risk`, `POST /order`, `DELETE /order`,
- * `GET /data/orders`, `GET /data/trades`, `GET /balance-allowance` and `/balance-allowance/update`.
+ * `GET /data/orders`, `GET /data/trades`, `GET /balance-allowance` and `/balance-allowance/update`;
+ * and the relayer's `GET /deployed`, which the SDK asks before trading from a proxy, Safe or deposit wallet.
  * Orders are checked like the exchange checks them (L2 headers, owner, signer = API key address,
- * EIP-712 signature, tick, minimum sizes, balance and allowance) and matched against the stand-in's
- * book, which they deplete. Rejections are HTTP 400 `{error}` with the CLOB's wording. The same
+ * EIP-712 signature, maker = the signer's wallet for the signature type, tick, minimum sizes, the
+ * maker's balance and allowance) and matched against the stand-in's book, which they deplete.
+ * Balances are the funder's (the key address's wallet for the request's `signature_type`), and
+ * orders and trades list every wallet of the key's address. Rejections are HTTP 400 `{error}` with the CLOB's wording. The same
  * signed order posted twice is the same order (its hash is its id), so a retried POST never doubles.
  */
 
@@ -28,6 +38,11 @@ export interface StandinClobOptions {
   staleBalance?: boolean;
   /** Address the API key was derived for (default: whatever POLY_ADDRESS says), to reproduce a key/signer mismatch. */
   apiKeyAddress?: string;
+  /**
+   * Proxy/Safe/deposit wallets deployed on chain, as the relayer's `GET /deployed` reports them
+   * (the SDK refuses to trade from a wallet that is not deployed). Default: every address.
+   */
+  deployedWallets?: readonly string[];
 }
 
 interface Account {
@@ -110,6 +125,7 @@ export const CLOB_PATHS = new Set([
   "/data/trades",
   "/balance-allowance",
   "/balance-allowance/update",
+  "/deployed",
 ]);
 
 export interface ClobBookSource {
@@ -271,17 +287,12 @@ export function createStandinClob(opts: StandinClobOptions, src: ClobBookSource)
     const { market } = mk;
     if (market.closed) return reject(res, "market is closed");
     const w = wo as WireOrder;
-    if (wo.signatureType !== 3) {
-      let who = "";
-      try {
-        who = await recoverOrderSigner(w, market.negRisk);
-      } catch {
-        who = "";
-      }
-      if (who.toLowerCase() !== wo.signer.toLowerCase()) return reject(res, "invalid signature");
-    }
-    if (wo.signatureType === 0 && wo.maker.toLowerCase() !== wo.signer.toLowerCase())
-      return reject(res, "invalid signature: an EOA order (signature type 0) must have maker = signer");
+    // The exchange's signature check, per type (Polymarket/ctf-exchange Signatures.sol): the EIP-712
+    // signature recovers to `signer`, and the maker is the signer itself (EOA), its proxy wallet
+    // (POLY_PROXY) or its Safe (GNOSIS_SAFE), recomputed by CREATE2; a POLY_1271 order is signed by the
+    // deposit wallet's owner inside an ERC-7739 envelope and signer = maker = that owner's deposit
+    // wallet. A wrong funder is "invalid signature" on the real CLOB too (py-clob-client issue 277).
+    if (!(await validOrderSignature(w, market.negRisk))) return reject(res, "invalid signature");
     const makerAmount = Number(wo.makerAmount);
     const takerAmount = Number(wo.takerAmount);
     if (makerAmount <= 0 || takerAmount <= 0)
@@ -423,10 +434,18 @@ export function createStandinClob(opts: StandinClobOptions, src: ClobBookSource)
     const p = url.pathname;
     const q = url.searchParams;
     const h = headers(req);
+    if (p === "/deployed") {
+      // The relayer's (not the CLOB's) endpoint; served here so one base URL is the whole stand-in.
+      const address = q.get("address") ?? "";
+      if (!/^0x[0-9a-fA-F]{40}$/.test(address)) return reject(res, "address must be a 0x address");
+      const deployed =
+        opts.deployedWallets === undefined || opts.deployedWallets.some((w) => same(w, address));
+      return send(res, 200, { deployed });
+    }
     if (
       p !== "/tick-size" &&
       p !== "/neg-risk" &&
-      (!h.address || !h.apiKey || !h.signature || !h.passphrase || !h.timestamp)
+      (!/^0x[0-9a-fA-F]{40}$/.test(h.address) || !h.apiKey || !h.signature || !h.passphrase || !h.timestamp)
     )
       return reject(res, "Unauthorized/Invalid api key", 401);
     if (p === "/auth/api-keys") return send(res, 200, { apiKeys: [h.apiKey] });
@@ -440,6 +459,8 @@ export function createStandinClob(opts: StandinClobOptions, src: ClobBookSource)
       );
     }
     if (p === "/order" && req.method === "POST") return postOrder(req, res, body);
+    // Orders, trades and cancels of the key's address cover all its wallets (maker = EOA, proxy, Safe or deposit wallet).
+    const mine = walletsOf(h.address);
     if (p === "/order" && req.method === "DELETE") {
       let id = "";
       try {
@@ -448,7 +469,7 @@ export function createStandinClob(opts: StandinClobOptions, src: ClobBookSource)
         return reject(res, "Invalid payload");
       }
       const o = orders.get(id);
-      if (!o || o.maker.toLowerCase() !== h.address.toLowerCase())
+      if (!o || !mine.has(o.maker.toLowerCase()))
         return send(res, 200, { canceled: [], not_canceled: { [id]: "order not found" } });
       if (o.status !== "LIVE")
         return send(res, 200, { canceled: [], not_canceled: { [id]: "order already matched or canceled" } });
@@ -460,7 +481,7 @@ export function createStandinClob(opts: StandinClobOptions, src: ClobBookSource)
       const list = [...orders.values()].filter(
         (o) =>
           o.status === "LIVE" &&
-          o.maker.toLowerCase() === h.address.toLowerCase() &&
+          mine.has(o.maker.toLowerCase()) &&
           (!q.get("id") || o.id === q.get("id")) &&
           (!q.get("asset_id") || o.tokenId === q.get("asset_id")),
       );
@@ -473,9 +494,7 @@ export function createStandinClob(opts: StandinClobOptions, src: ClobBookSource)
     }
     if (p === "/data/trades") {
       const after = Number(q.get("after") ?? 0);
-      const list = trades.filter(
-        (t) => t.maker.toLowerCase() === h.address.toLowerCase() && t.matchTimeSec >= after,
-      );
+      const list = trades.filter((t) => mine.has(t.maker.toLowerCase()) && t.matchTimeSec >= after);
       return send(res, 200, {
         data: list.map(tradeJson),
         next_cursor: "LTE=",
@@ -484,7 +503,10 @@ export function createStandinClob(opts: StandinClobOptions, src: ClobBookSource)
       });
     }
     if (p === "/balance-allowance" || p === "/balance-allowance/update") {
-      const a = acct(h.address);
+      // The CLOB reads the funder's balance: the wallet of the key's address for this signature type.
+      const funder = walletOf(h.address, Number(q.get("signature_type") ?? 0));
+      if (!funder) return reject(res, "signature_type must be 0, 1, 2 or 3");
+      const a = acct(funder);
       const type = q.get("asset_type");
       if (type !== "COLLATERAL" && type !== "CONDITIONAL")
         return reject(res, "asset_type must be COLLATERAL or CONDITIONAL");
@@ -552,4 +574,27 @@ function send(res: ServerResponse, status: number, body: unknown): void {
     "content-length": String(Buffer.byteLength(s)),
   });
   res.end(s);
+}
+
+const same = (a: string | null, b: string | null) =>
+  a !== null && b !== null && a.toLowerCase() === b.toLowerCase();
+
+/** The exchange's signature rule for the order's type (see postOrder). */
+async function validOrderSignature(o: WireOrder, negRisk: boolean): Promise<boolean> {
+  if (o.signatureType === 3) {
+    const owner = await recoverDepositWalletOwner(o, negRisk);
+    return owner !== null && same(o.maker, o.signer) && same(walletOf(owner, 3), o.maker);
+  }
+  let who: string | null = null;
+  try {
+    who = await recoverOrderSigner(o, negRisk);
+  } catch {
+    who = null;
+  }
+  return same(who, o.signer) && same(walletOf(o.signer, o.signatureType), o.maker);
+}
+
+/** Every wallet an API key's address trades from: itself and its proxy, Safe and deposit wallet. */
+function walletsOf(address: string): Set<string> {
+  return new Set([0, 1, 2, 3].map((t) => walletOf(address, t)!.toLowerCase()));
 }

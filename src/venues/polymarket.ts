@@ -48,6 +48,8 @@ export interface PolymarketVenueOptions extends KeySource {
   clobUrl?: string;
   gammaUrl?: string;
   dataUrl?: string;
+  /** Relayer base URL (default: the SDK's production relayer); the SDK asks it whether a proxy/Safe funder is deployed. */
+  relayerUrl?: string;
   signatureType: SignatureTypeCode;
   /** Funder (maker) address holding pUSD: the proxy/Safe/deposit wallet; for EOA, the signer itself. */
   funder?: string | undefined;
@@ -184,6 +186,7 @@ export class PolymarketVenue implements Venue {
       clob: { rest: clobUrl },
       gamma: { rest: gammaUrl },
       data: { rest: dataUrl },
+      ...(o.relayerUrl ? { relayer: { rest: o.relayerUrl } } : {}),
     });
     const retry = { ...DEFAULT_RETRY, ...o.retry };
     const random = o.random ?? Math.random;
@@ -400,6 +403,15 @@ export class PolymarketVenue implements Venue {
   #rejected(order: Order, msg: string): { kind: "killed" } {
     if (/FOK orders are fully filled or killed|FAK orders are partially filled or killed/i.test(msg))
       return { kind: "killed" };
+    if (/signer address has to be the address of the API KEY/i.test(msg) && this.#sigType === 3) {
+      // POLY_1271 orders are signed for the deposit wallet (signer = maker = wallet), but the SDK binds
+      // API keys to the EOA: the CLOB wants a key bound to the wallet (Polymarket/clob-client-v2 issue 65).
+      throw new PolycopyError(
+        "ORDER_REJECTED",
+        `order ${order.key}: the CLOB says "the order signer must be the API key's address": a POLY_1271 (deposit wallet) order's signer is the deposit wallet ${this.#funder}, but the API key belongs to the signing key's address. @polymarket/client 0.2 cannot create a key bound to a deposit wallet; trade as EOA (0), POLY_PROXY (1) or GNOSIS_SAFE (2) instead`,
+        { userFacing: true },
+      );
+    }
     if (/signer address has to be the address of the API KEY/i.test(msg)) {
       throw new PolycopyError(
         "ORDER_REJECTED",
@@ -598,6 +610,13 @@ function explain(
     return new PolycopyError(
       "CONFIG_INVALID",
       `polymarket.funder ${ctx.funder} is not a Polymarket wallet of the key's address ${ctx.signer} (signature type ${ctx.sigType} ${SIG_NAMES[ctx.sigType]}): use the proxy/Safe address shown on polymarket.com for this key`,
+      { userFacing: true },
+    );
+  }
+  if (/does not exist\. Provide an existing wallet/i.test(msg)) {
+    return new PolycopyError(
+      "CONFIG_INVALID",
+      `polymarket.funder ${ctx.funder} is a Polymarket wallet of ${ctx.signer} but the relayer reports it is not deployed: log in to polymarket.com with this key once (that deploys it), or check polymarket.funder`,
       { userFacing: true },
     );
   }

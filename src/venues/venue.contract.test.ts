@@ -1,4 +1,4 @@
-import { MARKET, startRig, YES } from "../../test/venue.fixture.ts";
+import { MARKET, startRig, walletVenue, YES } from "../../test/venue.fixture.ts";
 import { systemClock } from "../domain/clock.ts";
 import { SimulatedVenue } from "./simulated.ts";
 import { CONTRACT_BOOK, contractOrder, runVenueContract } from "./venue.contract.ts";
@@ -21,9 +21,19 @@ runVenueContract("simulated", async (s) => {
   return { venue, market: MARKET, close: async () => {} };
 });
 
-runVenueContract("polymarket (SDK + local stand-in)", async (s) => {
-  const rig = await startRig({
-    clob: { cash: s.cash, tokens: s.yesShares > 0 ? { [YES]: s.yesShares } : {} },
+// The same contract for each signature type the SDK trades: the signing key's own address (EOA), its
+// proxy wallet (POLY_PROXY) and its Safe (GNOSIS_SAFE) as the funder; the stand-in verifies each order
+// like the exchange (signer = API key address, maker = the signer's wallet of that type).
+for (const [signatureType, name] of [
+  [0, "EOA"],
+  [1, "POLY_PROXY"],
+  [2, "GNOSIS_SAFE"],
+] as const) {
+  runVenueContract(`polymarket ${name} (SDK + local stand-in)`, async (s) => {
+    const rig = await startRig({
+      clob: { cash: s.cash, tokens: s.yesShares > 0 ? { [YES]: s.yesShares } : {} },
+      venue: walletVenue(signatureType),
+    });
+    return { venue: rig.venue, market: MARKET, close: rig.close };
   });
-  return { venue: rig.venue, market: MARKET, close: rig.close };
-});
+}

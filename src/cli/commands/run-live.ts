@@ -72,6 +72,8 @@ export async function runLiveBot(o: {
       clobUrl: urls.clobUrl,
       gammaUrl: urls.gammaUrl,
       dataUrl: urls.dataUrl,
+      // The stand-in also answers the relayer's "is this proxy/Safe deployed?" that the SDK asks.
+      ...(o.source === "standin" ? { relayerUrl: urls.clobUrl } : {}),
       signatureType: codes[cfg.polymarket.signatureType],
       funder: cfg.polymarket.funder,
       keyFile: cfg.polymarket.keyFile,
