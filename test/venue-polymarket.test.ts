@@ -439,6 +439,34 @@ describe("Polymarket venue: signature types (proxy wallet, Safe, deposit wallet)
     });
   }
 
+  it('signatureType "auto" infers the type from the funder, and refuses a funder that is none of the key\'s wallets', async () => {
+    for (const [funder, maker] of [
+      [undefined, TEST_ADDRESS],
+      [PROXY, PROXY],
+      [SAFE.toLowerCase(), SAFE],
+    ] as const) {
+      const r = await rig({ venue: { signatureType: "auto", funder } });
+      const res = await r.venue.placeOrder(
+        contractOrder(MARKET, "BUY", 0.4, 10, "GTC", `auto-${maker}`),
+        MARKET,
+      );
+      assert.equal(r.standin.clob.orders.get(res.venueOrderId)?.maker.toLowerCase(), maker.toLowerCase());
+    }
+    await assert.rejects(
+      PolymarketVenue.connect({
+        clobUrl: "http://127.0.0.1:9",
+        env: { POLYCOPY_PRIVATE_KEY: TEST_KEY },
+        credentials: TEST_CREDS,
+        signatureType: "auto",
+        funder: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+      }),
+      (e) =>
+        isPolycopyError(e, "CONFIG_INVALID") &&
+        e.userFacing &&
+        /not this key's address, proxy wallet, Safe or deposit wallet/.test(e.message),
+    );
+  });
+
   it("a funder of the other type (the key's Safe configured as POLY_PROXY) is refused before anything is sent", async () => {
     const r = await rig({ venue: { signatureType: 1, funder: SAFE } });
     await assert.rejects(

@@ -33,7 +33,8 @@ export const polymarketConfigSchema = z
     rtdsUrl: wsUrl.default("wss://ws-live-data.polymarket.com"),
     rpcUrl: httpUrl.optional(),
     backfillDays: z.number().int().positive().max(3650).default(90),
-    signatureType: z.enum(["EOA", "POLY_PROXY", "GNOSIS_SAFE", "POLY_1271"]).default("POLY_1271"),
+    /** "auto" infers it from the funder (no funder: EOA; the key's proxy, Safe or deposit wallet). */
+    signatureType: z.enum(["auto", "EOA", "POLY_PROXY", "GNOSIS_SAFE", "POLY_1271"]).default("auto"),
     funder: z
       .string()
       .refine(isAddress, "must be a 0x-prefixed 40-hex-digit address")

@@ -31,11 +31,26 @@ import { PolymarketAdapter } from "../polymarket/adapter.ts";
 import { backoffMs, DEFAULT_RETRY, type RetryPolicy, type Sleep, sleep } from "../polymarket/http.ts";
 import { orderHash, V2_EXCHANGES, type WireOrder } from "./polymarket-eip712.ts";
 import { type KeySource, loadPrivateKey } from "./polymarket-key.ts";
+import { walletOf } from "./polymarket-wallets.ts";
 import type { PlaceOrderResult, Venue, VenueBalances, VenueOrderState } from "./venue.ts";
 
 /** 0 EOA, 1 POLY_PROXY (Magic/email), 2 GNOSIS_SAFE (browser wallet), 3 POLY_1271 (deposit wallet). */
 export type SignatureTypeCode = 0 | 1 | 2 | 3;
 const SIG_NAMES = ["EOA", "POLY_PROXY", "GNOSIS_SAFE", "POLY_1271"] as const;
+
+/** "auto": which of the key's wallets the funder is (the SDK derives the same CREATE2 addresses). */
+function resolveSignatureType(o: PolymarketVenueOptions): SignatureTypeCode {
+  if (o.signatureType !== "auto") return o.signatureType;
+  const signer = privateKeyToAddress(loadPrivateKey(o)).toLowerCase();
+  const funder = o.funder?.toLowerCase();
+  if (funder === undefined || funder === signer) return 0;
+  for (const t of [1, 2, 3] as const) if (walletOf(signer, t)?.toLowerCase() === funder) return t;
+  throw new PolycopyError(
+    "CONFIG_INVALID",
+    `polymarket.funder ${o.funder} is not this key's address, proxy wallet, Safe or deposit wallet: check polymarket.funder (the wallet that holds your pUSD) or the key`,
+    { userFacing: true },
+  );
+}
 
 export interface ApiCreds {
   key: string;
@@ -50,7 +65,11 @@ export interface PolymarketVenueOptions extends KeySource {
   dataUrl?: string;
   /** Relayer base URL (default: the SDK's production relayer); the SDK asks it whether a proxy/Safe funder is deployed. */
   relayerUrl?: string;
-  signatureType: SignatureTypeCode;
+  /**
+   * How orders are signed. "auto" infers it from the funder the way the SDK classifies wallets: no
+   * funder (or the key's own address) → EOA; the key's CREATE2 proxy, Safe or deposit wallet → 1, 2, 3.
+   */
+  signatureType: SignatureTypeCode | "auto";
   /** Funder (maker) address holding pUSD: the proxy/Safe/deposit wallet; for EOA, the signer itself. */
   funder?: string | undefined;
   /** L2 API credentials; default from POLYCOPY_CLOB_API_KEY/_SECRET/_PASSPHRASE, else derived by the SDK. */
@@ -123,7 +142,7 @@ export class PolymarketVenue implements Venue {
   private constructor(
     client: SdkClient,
     adapter: PolymarketAdapter,
-    o: PolymarketVenueOptions,
+    o: PolymarketVenueOptions & { signatureType: SignatureTypeCode },
     funder: string,
   ) {
     this.#client = client;
@@ -138,7 +157,8 @@ export class PolymarketVenue implements Venue {
   }
 
   /** Loads the key, authenticates with the CLOB (L2 credentials) and checks the wallet set-up. */
-  static async connect(o: PolymarketVenueOptions): Promise<PolymarketVenue> {
+  static async connect(opts: PolymarketVenueOptions): Promise<PolymarketVenue> {
+    const o = { ...opts, signatureType: resolveSignatureType(opts) };
     if (![0, 1, 2, 3].includes(o.signatureType)) {
       throw new PolycopyError(
         "CONFIG_INVALID",

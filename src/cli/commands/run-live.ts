@@ -67,7 +67,7 @@ export async function runLiveBot(o: {
   let liveVenue: import("../../venues/venue.ts").Venue | undefined;
   if (o.live) {
     const { PolymarketVenue } = await import("../../venues/polymarket.ts");
-    const codes = { EOA: 0, POLY_PROXY: 1, GNOSIS_SAFE: 2, POLY_1271: 3 } as const;
+    const codes = { auto: "auto", EOA: 0, POLY_PROXY: 1, GNOSIS_SAFE: 2, POLY_1271: 3 } as const;
     liveVenue = await PolymarketVenue.connect({
       clobUrl: urls.clobUrl,
       gammaUrl: urls.gammaUrl,
