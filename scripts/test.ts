@@ -2,7 +2,7 @@
  * `npm test`: runs every *.test.ts under src/ and test/ with node's test runner, against real
  * parts: a local PostgreSQL (scripts/pg-ensure.sh starts one, installing it if needed, unless
  * TEST_DATABASE_URL is set) and Debian's chromium for browser tests (scripts/chromium-ensure.sh,
- * exported as CHROMIUM_PATH). Extra arguments go to `node --test`.
+ * exported as CHROMIUM_PATH). Extra arguments go to `node --test`; test files named run alone.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -40,15 +40,14 @@ if (!env.CHROMIUM_PATH) {
   if (ch.status === 0 && path) env.CHROMIUM_PATH = path;
 }
 
-const globs = ["src/**/*.test.ts"];
-if (existsSync("test")) globs.push("test/**/*.test.ts");
+// Test files named on the command line run alone; other arguments (e.g. --test-name-pattern) pass through.
+const args = process.argv.slice(2);
+const files = args.filter((a) => a.endsWith(".ts") && !a.startsWith("-"));
+const globs = files.length > 0 ? [] : ["src/**/*.test.ts"];
+if (files.length === 0 && existsSync("test")) globs.push("test/**/*.test.ts");
 
-const r = spawnSync(
-  process.execPath,
-  ["--test", "--test-concurrency=2", ...process.argv.slice(2), ...globs],
-  {
-    stdio: "inherit",
-    env,
-  },
-);
+const r = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...args, ...globs], {
+  stdio: "inherit",
+  env,
+});
 process.exit(r.status ?? 1);
