@@ -324,6 +324,40 @@ export class WalletAccumulator {
     a.closedLogHours += q * Math.log1p(heldMs / HOUR);
   }
 
+  /**
+   * A merge settles complete sets. The exposure of a set ended when its second leg was bought (from
+   * then on the wallet was flat), not when the merge was sent, so each set's holding time is the gap
+   * between its two legs (paired FIFO), counted once. Timing the merge itself would measure how often
+   * a wallet batches its merges, and would count the leg bought to close a position held for days
+   * as a lot held for minutes.
+   */
+  #mergeLots(a: MarketAgg, size: number, ts: number): void {
+    const legs: { q: number; ts: number }[][] = [[], []];
+    for (let o = 0; o < 2; o++) {
+      this.#reducePos(a, o, size);
+      a.lots[o]!.consume(size, (q, lot) => {
+        legs[o]!.push({ q, ts: lot.ts });
+        a.realized -= q * lot.price;
+      });
+    }
+    const [yes, no] = legs as [{ q: number; ts: number }[], { q: number; ts: number }[]];
+    let i = 0;
+    let j = 0;
+    while (i < yes.length && j < no.length) {
+      const y = yes[i]!;
+      const n = no[j]!;
+      const q = Math.min(y.q, n.q);
+      this.#closeLot(a, q, Math.abs(y.ts - n.ts));
+      y.q -= q;
+      n.q -= q;
+      if (y.q <= 1e-9) i++;
+      if (n.q <= 1e-9) j++;
+    }
+    // Legs with no recorded twin (history that starts mid-position): held until the merge.
+    for (const rest of [yes.slice(i), no.slice(j)])
+      for (const l of rest) if (l.q > 1e-9) this.#closeLot(a, l.q, ts - l.ts);
+  }
+
   #activity(a: MarketAgg, type: string, size: number, usd: number, ts: number): void {
     switch (type) {
       case "SPLIT":
@@ -341,13 +375,7 @@ export class WalletAccumulator {
         a.merged += size;
         a.cash += usd || size;
         a.realized += usd || size;
-        for (let o = 0; o < 2; o++) {
-          this.#reducePos(a, o, size);
-          a.lots[o]!.consume(size, (q, lot) => {
-            this.#closeLot(a, q, ts - lot.ts);
-            a.realized -= q * lot.price;
-          });
-        }
+        this.#mergeLots(a, size, ts);
         break;
       case "REDEEM":
         a.redeemed += size;

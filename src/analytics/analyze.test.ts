@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { LeaderFill } from "../domain/fill.ts";
+import type { LeaderEvent, LeaderFill } from "../domain/fill.ts";
 import { simulate } from "../sim/simulate.ts";
 import { WalletAccumulator } from "./accumulator.ts";
 import { accumulate, analyzeWallets, DEFAULT_ANALYZE_OPTIONS, judgeWallet } from "./analyze.ts";
@@ -131,5 +131,61 @@ describe("descriptive features", () => {
     // (100·(0.6−0.4) + 50·(−1)(0.6−0.5)) / 150 = 0.1.
     assert.ok(Math.abs(f.info.markout_1h - 0.1) < 1e-9);
     assert.equal(f.info.markout_1d, 0, "no price a day later: no markout");
+  });
+});
+
+describe("feature definitions that must not depend on how a wallet settles", () => {
+  const H = 3_600_000;
+  const t0 = 1_767_225_600_000;
+  const set = (over: Partial<LeaderEvent>): LeaderEvent =>
+    ({
+      type: "MERGE",
+      key: `m${over.ts}`,
+      wallet: W,
+      marketId: "m1",
+      size: 0,
+      usdcSize: 0,
+      txHash: null,
+      source: "sim",
+      ...over,
+    }) as LeaderEvent;
+  const featuresFor = (evs: LeaderEvent[]) => {
+    const { accs } = accumulate(evs);
+    const acc = accs.get(W)!;
+    return featuresOf(acc, [...acc.markets.values()]).x;
+  };
+
+  it("a merge counts the set as held from its first leg to its second, not until the merge", () => {
+    // Long YES for three days, closed by buying NO and merging a few minutes later: one position
+    // held three days, not a NO lot "closed within the hour".
+    const swing = featuresFor([
+      fill(1, { side: "BUY", outcomeIndex: 0, tokenId: "y", price: 0.4, size: 100, ts: t0 }),
+      fill(2, { side: "BUY", outcomeIndex: 1, tokenId: "n", price: 0.5, size: 100, ts: t0 + 72 * H }),
+      set({ type: "MERGE", size: 100, usdcSize: 100, ts: t0 + 72 * H + 300_000 }),
+    ]);
+    assert.equal(swing.share_closed_under_1h, 0);
+    assert.ok(Math.abs(swing.log_mean_hold_hours - Math.log1p(72)) < 1e-9);
+    // A maker whose bid on YES and bid on NO fill ten minutes apart, merged once a day later.
+    const maker = featuresFor([
+      fill(1, { side: "BUY", outcomeIndex: 0, tokenId: "y", price: 0.49, size: 50, ts: t0 }),
+      fill(2, { side: "BUY", outcomeIndex: 1, tokenId: "n", price: 0.49, size: 50, ts: t0 + H / 6 }),
+      set({ type: "MERGE", size: 50, usdcSize: 50, ts: t0 + 24 * H }),
+    ]);
+    assert.equal(maker.share_closed_under_1h, 1);
+  });
+
+  it("both-outcome activity counts selling both outcomes (after a split) like buying both", () => {
+    const asks = featuresFor([
+      set({ type: "SPLIT", size: 200, usdcSize: 200, ts: t0 }),
+      fill(1, { side: "SELL", outcomeIndex: 0, tokenId: "y", price: 0.52, size: 60, ts: t0 + H }),
+      fill(2, { side: "SELL", outcomeIndex: 1, tokenId: "n", price: 0.5, size: 60, ts: t0 + 2 * H }),
+    ]);
+    assert.equal(asks.both_outcome_buying, 1);
+    // Buying YES and later selling it is one outcome only.
+    const oneSide = featuresFor([
+      fill(1, { side: "BUY", outcomeIndex: 0, tokenId: "y", price: 0.4, size: 60, ts: t0 }),
+      fill(2, { side: "SELL", outcomeIndex: 0, tokenId: "y", price: 0.5, size: 60, ts: t0 + H }),
+    ]);
+    assert.equal(oneSide.both_outcome_buying, 0);
   });
 });

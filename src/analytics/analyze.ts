@@ -55,7 +55,7 @@ export interface WalletVerdict {
 const PRETTY: Record<string, string> = {
   log_fills_per_active_hour: "fills per active hour",
   two_sidedness: "buys and sells the same token",
-  both_outcome_buying: "buys both outcomes",
+  both_outcome_buying: "buys (or sells) both outcomes",
   balanced_market_share: "balanced buys/sells per market",
   reducing_fill_share: "fills that reduce inventory",
   inventory_ratio: "net inventory vs volume",

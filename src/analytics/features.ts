@@ -78,8 +78,11 @@ export function featuresOf(acc: WalletAccumulator, aggs: readonly MarketAgg[]): 
       sumMin += Math.min(a.buy[o]!, a.sell[o]!);
       sumMax += Math.max(a.buy[o]!, a.sell[o]!);
     }
-    bothMin += Math.min(a.buy[0], a.buy[1]);
-    bothSum += a.buy[0] + a.buy[1];
+    // Complement two-sidedness (quant-notes F4), "same for sells": a maker that splits collateral
+    // and rests asks on both tokens does what one bidding on both does (SELL YES at p is BUY NO at
+    // 1 − p to the CLOB), so both-outcome selling counts like both-outcome buying.
+    bothMin += Math.min(a.buy[0], a.buy[1]) + Math.min(a.sell[0], a.sell[1]);
+    bothSum += a.buy[0] + a.buy[1] + a.sell[0] + a.sell[1];
     if (a.fills >= 6) {
       tested++;
       if (a.balancedAt !== a.fills) {
