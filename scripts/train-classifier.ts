@@ -45,6 +45,8 @@ const model = fitSignConstrained(
   y,
   2,
   `simulator seeds ${TRAIN.map((t) => t.seed).join(",")}; n=${rows.length}`,
+  // Inputs clipped at ±3 SD: a wallet outside the training range must not dominate by one feature.
+  3,
 );
 writeFileSync(new URL("../src/analytics/model.json", import.meta.url), `${JSON.stringify(model, null, 1)}\n`);
 for (const [i, f] of MODEL_FEATURES.entries())

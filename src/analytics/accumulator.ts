@@ -80,6 +80,8 @@ export interface MarketAgg {
   rtQty: number;
   /** Realized PnL: sells, merges and redemptions against the FIFO cost of the lots they close. */
   realized: number;
+  /** Size-weighted markouts of this market's fills: [Σsize, Σ d·size·(later − fill price)] per horizon. */
+  markout: Float64Array;
   /** Cash flow and position per outcome, for PnL and edge. */
   cash: number;
   pos: [number, number];
@@ -121,6 +123,7 @@ function newAgg(marketId: string, ts: number): MarketAgg {
     rtPnl: 0,
     rtQty: 0,
     realized: 0,
+    markout: new Float64Array(6),
     cash: 0,
     pos: [0, 0],
     cost: [0, 0],
@@ -139,6 +142,12 @@ function newAgg(marketId: string, ts: number): MarketAgg {
 /** Prices seen across all wallets (last trade per token), used to mark positions. */
 export interface PriceMarks {
   last(tokenId: string): number | undefined;
+  watchMarkout?(tokenId: string, ts: number, price: number, signedSize: number, sink: MarkoutSink): void;
+}
+
+/** Where a fill's markouts land: [weight, value] per horizon (5 min, 1 h, 1 day). */
+export interface MarkoutSink {
+  markout: Float64Array;
 }
 
 export class WalletAccumulator {
@@ -159,8 +168,6 @@ export class WalletAccumulator {
   /** Notional of fills whose maker/taker role is known, and of those where the wallet was maker. */
   roleKnownNotional = 0;
   makerNotional = 0;
-  /** Size-weighted markouts d·(price later − fill price) at 5 min, 1 h and 1 day (batch only). */
-  markouts: { m5: number; h1: number; d1: number } | null = null;
   /** Net cash paid into positions so far, and its peak (the capital the wallet actually deployed). */
   deployed = 0;
   peakDeployed = 0;
@@ -256,6 +263,7 @@ export class WalletAccumulator {
     a.vol += q;
     a.notional += q * p;
     a.lastPrice[o] = p;
+    this.#marks?.watchMarkout?.(e.tokenId, e.ts, p, e.side === "BUY" ? q : -q, a);
     if (e.role !== null) {
       this.roleKnownNotional += q * p;
       if (e.role === "maker") this.makerNotional += q * p;

@@ -7,6 +7,7 @@ import { accumulate, analyzeWallets, DEFAULT_ANALYZE_OPTIONS, judgeWallet } from
 import { evaluate } from "./evaluate.ts";
 import { featuresOf } from "./features.ts";
 import { EXPECTED_SIGN, MODEL } from "./model.ts";
+import { MarketPrices } from "./prices.ts";
 
 const W = "0x00000000000000000000000000000000000000aa";
 function fill(i: number, over: Partial<LeaderFill> = {}): LeaderFill {
@@ -90,21 +91,21 @@ describe("wallet analytics", () => {
     assert.equal(byWallet.get("0x00000000000000000000000000000000000000bb")!.class, "directional");
   });
 
-  it("incremental update equals a full recompute", () => {
+  it("incremental update equals a full recompute (markouts included)", () => {
     const r = simulate({ seed: 5, days: 10, walletsPerStyle: 1, markets: 20 });
     const wallet = r.labels[0]!.wallet;
-    const evs = r.events.filter((e) => e.wallet === wallet);
-    const inc = new WalletAccumulator(wallet);
-    for (const e of evs) inc.add(e);
-    const full = accumulate(evs).accs.get(wallet)!;
+    // As the engine does: one price book sees every trade, the wallet's accumulator its own events.
+    const prices = new MarketPrices();
+    const inc = new WalletAccumulator(wallet, prices);
+    for (const e of r.events) {
+      prices.observe(e);
+      if (e.wallet === wallet) inc.add(e);
+    }
+    const full = accumulate(r.events, new Set([wallet])).accs.get(wallet)!;
     const fi = featuresOf(inc, [...inc.markets.values()]);
     const ff = featuresOf(full, [...full.markets.values()]);
-    // Markouts need later prices and exist only in the batch path; everything else is identical.
-    const noMarkouts = (f: typeof fi) => ({
-      ...f,
-      info: { ...f.info, markout_5m: 0, markout_1h: 0, markout_1d: 0 },
-    });
-    assert.deepEqual(noMarkouts(fi), noMarkouts(ff));
+    assert.notEqual(fi.info.markout_5m, 0, "markouts are known incrementally");
+    assert.deepEqual(fi, ff);
     const opts = { ...DEFAULT_ANALYZE_OPTIONS, bootstrap: 0 };
     assert.equal(
       judgeWallet(inc, undefined, undefined, opts).p_mm,
@@ -187,5 +188,25 @@ describe("feature definitions that must not depend on how a wallet settles", () 
       fill(2, { side: "SELL", outcomeIndex: 0, tokenId: "y", price: 0.5, size: 60, ts: t0 + H }),
     ]);
     assert.equal(oneSide.both_outcome_buying, 0);
+  });
+});
+
+describe("markouts", () => {
+  it("settle at the token's first trade a horizon later, also for a fill that arrives late", () => {
+    const prices = new MarketPrices();
+    const sink = { markout: new Float64Array(6) };
+    const M = 60_000;
+    const trade = (ts: number, price: number) =>
+      prices.observe(fill(ts, { wallet: W, side: "BUY", price, size: 1, ts, tokenId: "tok" }));
+    prices.watchMarkout("tok", 10 * M, 0.5, 10, sink);
+    prices.watchMarkout("tok", 0, 0.4, -10, sink); // older than the one already waiting
+    trade(6 * M, 0.6); // due: the late sell (0 + 5 min) only
+    assert.deepEqual([sink.markout[0], sink.markout[1]], [10, -10 * (0.6 - 0.4)]);
+    trade(15 * M, 0.7); // the buy's 5 minutes are up at 15 min (inclusive)
+    assert.equal(sink.markout[0], 20);
+    assert.ok(Math.abs(sink.markout[1]! - (-2 + 10 * 0.2)) < 1e-12);
+    assert.equal(sink.markout[2], 0, "no hour has passed for either fill");
+    trade(60 * M + 1, 0.3);
+    assert.equal(sink.markout[2], 10, "the sell's hour is up, the buy's is not");
   });
 });

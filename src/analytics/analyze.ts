@@ -64,6 +64,7 @@ const PRETTY: Record<string, string> = {
   share_held_to_resolution: "held to resolution",
   merge_split_ratio: "merges/splits",
   log_markets: "number of markets",
+  markout_5m: "5-min markout (earns or pays the spread)",
 };
 
 function hashSeed(s: string): number {
@@ -174,58 +175,7 @@ export function accumulate(events: readonly LeaderEvent[], wallets?: ReadonlySet
     }
     acc.add(e);
   }
-  addMarkouts(sorted, accs);
   return { prices, accs };
-}
-
-const MARKOUT_HORIZONS = [5 * 60_000, 3_600_000, 86_400_000] as const;
-
-/**
- * Markouts (quant-notes §1.3 F15): for each fill, d·(price of the token's next trade after Δ − fill
- * price), d = +1 for a buy, −1 for a sell, size-weighted per wallet. Needs later prices, so it is
- * computed over a whole history (classify, report), not in the incremental path.
- */
-function addMarkouts(events: readonly LeaderEvent[], accs: Map<string, WalletAccumulator>): void {
-  const series = new Map<string, { ts: number[]; px: number[] }>();
-  for (const e of events) {
-    if (e.type !== "TRADE") continue;
-    let s = series.get(e.tokenId);
-    if (!s) {
-      s = { ts: [], px: [] };
-      series.set(e.tokenId, s);
-    }
-    s.ts.push(e.ts);
-    s.px.push(e.price);
-  }
-  const sums = new Map<string, { w: number[]; v: number[] }>();
-  for (const e of events) {
-    if (e.type !== "TRADE" || !accs.has(e.wallet)) continue;
-    const s = series.get(e.tokenId)!;
-    let m = sums.get(e.wallet);
-    if (!m) {
-      m = { w: [0, 0, 0], v: [0, 0, 0] };
-      sums.set(e.wallet, m);
-    }
-    const d = e.side === "BUY" ? 1 : -1;
-    for (let h = 0; h < MARKOUT_HORIZONS.length; h++) {
-      const target = e.ts + MARKOUT_HORIZONS[h]!;
-      let lo = 0;
-      let hi = s.ts.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (s.ts[mid]! < target) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo >= s.ts.length) continue;
-      m.w[h]! += e.size;
-      m.v[h]! += e.size * d * (s.px[lo]! - e.price);
-    }
-  }
-  for (const [w, m] of sums) {
-    const acc = accs.get(w)!;
-    const f = (h: number) => (m.w[h]! > 0 ? m.v[h]! / m.w[h]! : 0);
-    acc.markouts = { m5: f(0), h1: f(1), d1: f(2) };
-  }
 }
 
 function isSorted(events: readonly LeaderEvent[]): boolean {

@@ -19,6 +19,7 @@ export const MODEL_FEATURES = [
   "share_held_to_resolution",
   "merge_split_ratio",
   "log_markets",
+  "markout_5m",
 ] as const;
 export type ModelFeature = (typeof MODEL_FEATURES)[number];
 
@@ -71,8 +72,10 @@ export function featuresOf(acc: WalletAccumulator, aggs: readonly MarketAgg[]): 
   let rtQty = 0;
   let buys = 0;
   let realized = 0;
+  const mo = new Float64Array(6);
   for (const a of aggs) {
     realized += a.realized;
+    for (let i = 0; i < 6; i++) mo[i]! += a.markout[i]!;
     fills += a.fills;
     for (let o = 0; o < 2; o++) {
       sumMin += Math.min(a.buy[o]!, a.sell[o]!);
@@ -126,6 +129,9 @@ export function featuresOf(acc: WalletAccumulator, aggs: readonly MarketAgg[]): 
     share_held_to_resolution: acquired > 0 ? heldToEnd / acquired : 0,
     merge_split_ratio: buys > 0 ? Math.min(2, mergeSplit / buys) : 0,
     log_markets: Math.log(Math.max(1, aggs.length)),
+    // Makers earn the spread, takers pay it: the 5-minute markout is mostly the half-spread's sign.
+    // No later trade yet: 0, between the two.
+    markout_5m: markoutAt(mo, 0),
   };
   return {
     fills,
@@ -143,9 +149,14 @@ export function featuresOf(acc: WalletAccumulator, aggs: readonly MarketAgg[]): 
       buy_share: vol > 0 ? buys / vol : 0,
       maker_share: acc.roleKnownNotional > 0 ? acc.makerNotional / acc.roleKnownNotional : -1,
       realized_pnl: realized,
-      markout_5m: acc.markouts?.m5 ?? 0,
-      markout_1h: acc.markouts?.h1 ?? 0,
-      markout_1d: acc.markouts?.d1 ?? 0,
+      markout_5m: markoutAt(mo, 0),
+      markout_1h: markoutAt(mo, 1),
+      markout_1d: markoutAt(mo, 2),
     },
   };
+}
+
+/** Size-weighted markout at horizon h (see MarketPrices.watchMarkout); 0 before any is known. */
+function markoutAt(mo: Float64Array, h: number): number {
+  return mo[2 * h]! > 0 ? mo[2 * h + 1]! / mo[2 * h]! : 0;
 }

@@ -14,6 +14,11 @@ export interface LogisticModel {
   coef: number[];
   intercept: number;
   trainedOn: string;
+  /**
+   * Standardized inputs are clipped to ±clip: a wallet far outside the training range (say, a
+   * scalper closing every lot within the hour) must not push the log-odds without bound.
+   */
+  clip?: number;
 }
 
 export const MODEL: LogisticModel = modelJson as LogisticModel;
@@ -26,7 +31,8 @@ export function standardize(
   for (let i = 0; i < m.features.length; i++) {
     const v = x[m.features[i]!];
     const z = (Number.isFinite(v) ? v - m.mean[i]! : 0) / (m.sd[i]! || 1);
-    out[i] = Math.max(-6, Math.min(6, z));
+    const c = m.clip ?? 6;
+    out[i] = Math.max(-c, Math.min(c, z));
   }
   return out;
 }
@@ -69,6 +75,7 @@ export const EXPECTED_SIGN: Record<ModelFeature, 1 | -1> = {
   share_held_to_resolution: -1,
   merge_split_ratio: 1,
   log_markets: 1,
+  markout_5m: 1,
 };
 
 export function fitSignConstrained(
@@ -76,10 +83,11 @@ export function fitSignConstrained(
   y: readonly number[],
   l2: number,
   trainedOn: string,
+  clip = 6,
 ): LogisticModel {
   const active = new Set<ModelFeature>(MODEL_FEATURES);
   for (;;) {
-    const m = fitLogistic(rows, y, l2, trainedOn, active);
+    const m = fitLogistic(rows, y, l2, trainedOn, active, clip);
     const wrong = MODEL_FEATURES.filter(
       (f, i) => active.has(f) && Math.sign(m.coef[i]!) === -EXPECTED_SIGN[f],
     );
@@ -98,6 +106,7 @@ export function fitLogistic(
   l2 = 1,
   trainedOn = "",
   active: ReadonlySet<ModelFeature> = new Set(MODEL_FEATURES),
+  clip = 6,
 ): LogisticModel {
   const k = MODEL_FEATURES.length;
   const n = rows.length;
@@ -113,6 +122,7 @@ export function fitLogistic(
     coef: new Array(k).fill(0),
     intercept: 0,
     trainedOn,
+    clip,
   };
   const Z = rows.map((r) => standardize(m, r, new Float64Array(k)));
   // Inactive features are zeroed so their coefficients stay 0.
