@@ -1,7 +1,7 @@
 /**
  * `polycopy run --live` against the local stand-in (Polymarket is unreachable from here): real
- * SDK-signed orders go to the stand-in's CLOB, each written ahead in the ledger, and a restart
- * with an order of unknown outcome refuses to trade.
+ * SDK-signed orders go to the stand-in's CLOB, each written ahead in the ledger with its order hash,
+ * and a restart after a kill -9 settles the orders it left pending by asking the venue about them.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -98,6 +98,7 @@ async function ledger(dir: string) {
   const store = await openStore({ dataDir: join(dir, "data") });
   try {
     const audit = await store.listAudit({ kind: "decision", limit: 1e7 });
+    const decisionKeys = audit.map((a) => String((a.data as { leaderFillKey?: string }).leaderFillKey));
     const rules: Record<string, number> = {};
     for (const a of audit) {
       const r = String((a.data as { rule?: string | null }).rule ?? (a.data as { action?: string }).action);
@@ -107,7 +108,10 @@ async function ledger(dir: string) {
       orders: await store.listOrders(),
       fills: await store.listFills(),
       decisions: audit.length,
+      decisionKeys,
       rules,
+      reconcile: await store.listAudit({ kind: "reconcile" }),
+      positions: (await store.listPositions()).filter((p) => p.qty > 0),
     };
   } finally {
     await store.close();
@@ -120,6 +124,70 @@ async function waitFor(cond: () => Promise<boolean>, what: string, ms = 60_000) 
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+function start(dir: string, url: string, env: Record<string, string> = {}) {
+  const child = spawn(
+    process.execPath,
+    [MAIN, "run", "--source", "standin", "--url", url, "--live", "--no-serve", "--interval", "100"],
+    { cwd: dir, env: { ...process.env, ...ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (err += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once("exit", (code, signal) => r({ code, signal })),
+  );
+  return { child, exited, out: () => out, err: () => err };
+}
+
+const started: Standin[] = [];
+after(async () => {
+  // Close every stand-in even when a test failed half-way (an open server keeps the runner alive).
+  for (const st of started) await st.close().catch(() => {});
+});
+
+async function freshStandin(seed: number): Promise<Standin> {
+  standinNow = cut;
+  const st = await startStandin({
+    markets: data.markets,
+    activity: initial,
+    book: liveBook,
+    clob: { cash: 1_000_000 },
+    seed,
+  });
+  started.push(st);
+  return st;
+}
+
+/** Publishes the followed wallets' later activity in small batches, advancing the stand-in's clock. */
+async function publishAll(st: Standin) {
+  for (let i = 0; i < later.length; i += 20) {
+    for (const r of later.slice(i, i + 20)) {
+      standinNow = ts(r);
+      st.publish(r);
+    }
+    await new Promise((r) => setTimeout(r, 40));
+  }
+}
+
+const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The venue holds exactly the orders and trades the ledger booked: none doubled, none lost. */
+function assertLedgerMatchesVenue(l: Awaited<ReturnType<typeof ledger>>, st: Standin) {
+  assert.equal(l.orders.filter((o) => o.status === "pending").length, 0, "no order left pending");
+  assert.equal(new Set(l.orders.map((o) => o.key)).size, l.orders.length);
+  const traded = l.orders.filter((o) => o.filledQty > 0);
+  assert.equal(st.clob.orders.size, traded.length, "venue orders = ledger orders that traded");
+  for (const o of traded)
+    assert.ok(st.clob.orders.has(o.venueOrderId!), `order ${o.key} is on the venue once`);
+  assert.equal(new Set(l.fills.map((f) => f.key)).size, l.fills.length, "no fill booked twice");
+  assert.deepEqual(
+    l.fills.map((f) => f.key).sort(),
+    st.clob.trades.map((t) => t.id).sort(),
+    "venue trades = ledger fills",
+  );
 }
 
 describe("polycopy run --live (against the stand-in CLOB)", () => {
@@ -197,54 +265,163 @@ describe("polycopy run --live (against the stand-in CLOB)", () => {
     assert.deepEqual(standin.clob.account(TEST_ADDRESS).tokens, {});
   });
 
-  it("refuses to restart while an order's outcome is unknown", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "polycopy-live-unknown-"));
-    const cfgDir = workdir();
-    writeFileSync(
-      join(dir, "polycopy.config.json"),
-      (await import("node:fs")).readFileSync(join(cfgDir, "polycopy.config.json")),
+  it("a kill -9 after an order is written ahead but before it is sent: the restart cancels it, nothing doubled or dropped", async () => {
+    const st = await freshStandin(11);
+    const dir = workdir();
+    const first = start(dir, st.url, { POLYCOPY_TEST_CRASH_BEFORE_POST: "2" });
+    await waitFor(async () => first.out().includes("following 3 wallets"), "the first run to follow");
+    const publishing = publishAll(st);
+    const ex = await first.exited;
+    assert.equal(ex.signal, "SIGKILL", `expected the crash hook to fire: ${first.err()}`);
+    await publishing;
+    const mid = await ledger(dir);
+    const lost = mid.orders.filter((o) => o.status === "pending");
+    assert.equal(lost.length, 1, "the order being sent is pending in the ledger");
+    const order = lost[0]!;
+    assert.match(order.venueOrderId ?? "", /^0x[0-9a-f]{64}$/, "written ahead with its order hash");
+    assert.ok(!st.clob.orders.has(order.venueOrderId!), "it never reached the venue");
+    assert.ok(mid.orders.length >= 2, "the order before it went through normally");
+    assert.equal(mid.decisionKeys.filter((k) => k === order.leaderFillKey).length, 1);
+
+    const second = start(dir, st.url);
+    await waitFor(async () => second.out().includes("following 3 wallets"), "the restart to follow");
+    assert.match(second.out(), new RegExp(`settled pending order ${reEscape(order.key)}: cancelled`));
+    await waitFor(async () => (await ledger(dir)).decisions >= laterTrades, "every new fill decided");
+    second.child.kill("SIGTERM");
+    assert.equal((await second.exited).code, 0, second.err());
+    const l = await ledger(dir);
+    const after = l.orders.find((o) => o.key === order.key)!;
+    assert.equal(after.status, "cancelled");
+    assert.equal(after.venueOrderId, order.venueOrderId);
+    assert.match(after.error ?? "", /no trace/);
+    const audit = l.reconcile.filter((a) => a.subject === order.key);
+    assert.equal(audit.length, 1, "the resolution is audited once");
+    assert.match(
+      audit[0]!.message,
+      /→ cancelled: the venue has no trace of 0x[0-9a-f]{64}: it never reached the CLOB/,
     );
+    // The leader fill keeps its one decision (copied, order cancelled): not dropped, not decided again.
+    assert.equal(l.decisionKeys.filter((k) => k === order.leaderFillKey).length, 1);
+    assert.equal(l.decisions, laterTrades);
+    assert.equal(new Set(l.decisionKeys).size, l.decisionKeys.length, "no leader fill decided twice");
+    assertLedgerMatchesVenue(l, st);
+  });
+
+  it("a kill -9 after the venue filled an order but before its fills were committed: the restart books exactly those fills", async () => {
+    const st = await freshStandin(12);
+    const dir = workdir();
+    const first = start(dir, st.url, { POLYCOPY_TEST_CRASH_AFTER_FILL: "1" });
+    await waitFor(async () => first.out().includes("following 3 wallets"), "the first run to follow");
+    const publishing = publishAll(st);
+    const ex = await first.exited;
+    assert.equal(ex.signal, "SIGKILL", `expected the crash hook to fire: ${first.err()}`);
+    await publishing;
+    const mid = await ledger(dir);
+    const lost = mid.orders.filter((o) => o.status === "pending");
+    assert.equal(lost.length, 1);
+    const order = lost[0]!;
+    const trades = st.clob.trades.filter((t) => t.orderId === order.venueOrderId);
+    assert.ok(trades.length > 0, "the venue filled it");
+    assert.equal(
+      mid.fills.filter((f) => f.orderKey === order.key).length,
+      0,
+      "its fills are not in the ledger",
+    );
+
+    const second = start(dir, st.url);
+    await waitFor(async () => second.out().includes("following 3 wallets"), "the restart to follow");
+    assert.match(
+      second.out(),
+      new RegExp(`settled pending order ${reEscape(order.key)}: (partially_)?filled`),
+    );
+    await waitFor(async () => (await ledger(dir)).decisions >= laterTrades, "every new fill decided");
+    second.child.kill("SIGTERM");
+    assert.equal((await second.exited).code, 0, second.err());
+    const l = await ledger(dir);
+    const after = l.orders.find((o) => o.key === order.key)!;
+    assert.ok(after.status === "filled" || after.status === "partially_filled", after.status);
+    const booked = l.fills.filter((f) => f.orderKey === order.key);
+    assert.deepEqual(
+      booked.map((f) => f.key).sort(),
+      trades.map((t) => t.id).sort(),
+      "exactly the venue's fills",
+    );
+    assert.deepEqual(
+      booked.map((f) => f.qty).sort(),
+      trades.map((t) => t.size).sort(),
+      "with the venue's sizes",
+    );
+    assert.equal(
+      after.filledQty,
+      trades.reduce((s, t) => s + t.size, 0),
+    );
+    const audit = l.reconcile.filter((a) => a.subject === order.key);
+    assert.equal(audit.length, 1);
+    assert.match(audit[0]!.message, new RegExp(`found on the venue: ${trades.length} fill\\(s\\)`));
+    assert.equal(new Set(l.decisionKeys).size, l.decisionKeys.length, "no leader fill decided twice");
+    assert.equal(l.decisions, laterTrades);
+    assertLedgerMatchesVenue(l, st);
+    // Positions equal the venue's token balances (the restart checked this too before trading).
+    const acct = st.clob.account(safeWalletOf(TEST_ADDRESS)).tokens;
+    for (const p of l.positions) assert.equal(p.qty, acct[p.tokenId] ?? 0, `token ${p.tokenId}`);
+  });
+
+  it("a pending order with no venue id is cancelled; when the venue cannot be asked, startup refuses with the reason", async () => {
+    const st = await freshStandin(13);
+    const dir = workdir();
     const store = await openStore({ dataDir: join(dir, "data") });
     await store.setKv("live:cash", "1000000000");
-    await store.insertOrder({
-      key: "copy:lost",
+    const base = {
       marketId: "0xm",
       tokenId: "1",
       outcomeIndex: 0,
-      side: "BUY",
+      side: "BUY" as const,
       price: 0.5,
       qty: 10_000_000,
-      tif: "FAK",
-      purpose: "entry",
+      tif: "FAK" as const,
+      purpose: "entry" as const,
       leader: followed[0]!,
-      leaderFillKey: "lost",
       reason: "",
-      status: "pending",
-      venueOrderId: null,
+      status: "pending" as const,
       filledQty: 0,
       createdTs: 1,
       updatedTs: 1,
       error: null,
-    });
+    };
+    const hash = `0x${"ab".repeat(32)}`;
+    await store.insertOrder({ ...base, key: "copy:a-unsent", leaderFillKey: "a", venueOrderId: null });
+    await store.insertOrder({ ...base, key: "copy:b-sent", leaderFillKey: "b", venueOrderId: hash });
     await store.close();
-    // Not spawnSync: the stand-in runs in this process and must keep answering.
-    const child = spawn(
-      process.execPath,
-      [MAIN, "run", "--source", "standin", "--url", standin.url, "--live", "--no-serve"],
-      {
-        cwd: dir,
-        env: { ...process.env, ...ENV },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
-    const status = await new Promise<number | null>((res) => child.once("exit", (c) => res(c)));
-    const r = { status, stderr };
-    assert.equal(r.status, 2, r.stderr);
+    st.faults.unavailable = ["/data/orders", "/data/trades"];
+    const refused = start(dir, st.url);
+    const ex = await refused.exited;
+    assert.equal(ex.code, 2, refused.err());
     assert.match(
-      r.stderr,
-      /refusing to trade: 1 order\(s\) were being sent when the bot stopped and their outcome is unknown \(copy:lost\)/,
+      refused.err(),
+      new RegExp(
+        `^error: refusing to trade: cannot ask the venue about order copy:b-sent \\(venue id ${hash}\\) left pending when the bot stopped: list open orders: failed after \\d+ attempts \\(service unavailable .*\\); start again once the CLOB answers$`,
+        "m",
+      ),
     );
+    assert.ok((st.stats.faults.unavailable ?? 0) > 1, "the lookup was retried");
+    let l = await ledger(dir);
+    assert.equal(l.orders.find((o) => o.key === "copy:a-unsent")!.status, "cancelled");
+    assert.match(l.reconcile.find((a) => a.subject === "copy:a-unsent")!.message, /never sent/);
+    assert.equal(
+      l.orders.find((o) => o.key === "copy:b-sent")!.status,
+      "pending",
+      "still unknown: left as is",
+    );
+
+    // The CLOB answers again: the order is looked up, found nowhere, cancelled, and trading starts.
+    st.faults.unavailable = [];
+    const again = start(dir, st.url);
+    await waitFor(async () => again.out().includes("following 3 wallets"), "the restart to follow");
+    again.child.kill("SIGTERM");
+    assert.equal((await again.exited).code, 0, again.err());
+    l = await ledger(dir);
+    assert.equal(l.orders.find((o) => o.key === "copy:b-sent")!.status, "cancelled");
+    assert.deepEqual(l.reconcile.map((a) => a.subject).sort(), ["copy:a-unsent", "copy:b-sent"]);
+    assert.equal(l.orders.filter((o) => o.status === "pending").length, 0);
   });
 });

@@ -22,6 +22,7 @@ import { SimulatedVenue } from "../venues/simulated.ts";
 import type { PlaceOrderResult, Venue } from "../venues/venue.ts";
 import { EventBus } from "./bus.ts";
 import { CopyEngine, type ExecutionVenue, type LeaderProfile } from "./engine.ts";
+import { type SettlePendingOptions, settlePendingOrders } from "./settle-pending.ts";
 import { StepRecorder } from "./step-recorder.ts";
 
 /**
@@ -64,6 +65,10 @@ export interface LiveRunOptions {
   crashAfterOrder?: number;
   /** Test hook: SIGKILL after the N-th leader fill is decided, before its step is committed. */
   crashAfterStep?: number;
+  /** Test hook (live): SIGKILL after the N-th order is written ahead as pending, before it is sent. */
+  crashBeforePost?: number;
+  /** Test hook (live): SIGKILL after the N-th order the venue filled, before its fills are committed. */
+  crashAfterFill?: number;
   onStatus?: (message: string) => void;
   /** Called once the engine is restored and about to follow the feed (dashboard wiring). */
   onReady?: (engine: CopyEngine, leaders: ReadonlyMap<string, LeaderProfile>) => void;
@@ -80,23 +85,20 @@ const CASH_KEY = "live:cash";
 const SINCE_KEY = "live:since";
 
 /**
- * Live trading refuses to start while the ledger has an order whose outcome it does not know (sent
- * just before a crash), or while the venue's token balances disagree with the ledger's positions.
+ * Live startup reconciliation: every order a crash left pending is settled with the venue
+ * (settle-pending.ts), then trading refuses to start while the venue's token balances disagree
+ * with the ledger's positions. Throws RECONCILE_FAILED (user-facing, one line) when it cannot.
  */
 export async function reconcileLive(
-  store: Store,
-  venue: Venue,
-  ledgerOpen: ReadonlyMap<string, number>,
+  o: SettlePendingOptions & { status?: (m: string) => void },
 ): Promise<void> {
-  const unknown = (await store.listOrders({ status: ["pending"] })).map((x) => x.key);
-  if (unknown.length > 0) {
-    throw new PolycopyError(
-      "RECONCILE_FAILED",
-      `refusing to trade: ${unknown.length} order(s) were being sent when the bot stopped and their outcome is unknown (${unknown.slice(0, 3).join(", ")}); check them on Polymarket and settle the ledger before restarting`,
-      { userFacing: true },
-    );
-  }
-  const bal = await venue.balances();
+  const settled = await settlePendingOrders(o);
+  for (const { order, resolution: r } of settled)
+    o.status?.(`settled pending order ${order.key}: ${r.status} (${r.reason})`);
+  const ledgerOpen = new Map(
+    [...o.engine.positions.values()].filter((p) => p.qty > 0).map((p) => [p.tokenId, p.qty]),
+  );
+  const bal = await o.venue.balances([...ledgerOpen.keys()]);
   const problems: string[] = [];
   for (const [token, qty] of ledgerOpen) {
     const v = bal.tokens[token] ?? 0;
@@ -216,14 +218,29 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
       decidedKeys: [],
     });
     venue.restore(Number(cashRaw), Object.fromEntries(open));
-    if (o.liveVenue) await reconcileLive(store, o.liveVenue, open);
+    if (o.liveVenue) {
+      const cursor = { source: "live:engine", value: (await store.getCursor("live:engine")) ?? "0" };
+      await reconcileLive({
+        store,
+        venue: o.liveVenue,
+        engine,
+        rec,
+        markets,
+        status,
+        commit: () =>
+          store.commitStep(rec.take(cursor, engine.breakers, { [CASH_KEY]: String(engine.cash) })),
+      });
+    }
+    const held = [...engine.positions.values()].filter((p) => p.qty > 0).length;
     status(
-      `restored from the ledger: ${open.size} open positions, cash ${(Number(cashRaw) / 1e6).toFixed(2)} USD, ${decided.size} leader fills already decided`,
+      `restored from the ledger: ${held} open positions, cash ${(engine.cash / 1e6).toFixed(2)} USD, ${decided.size} leader fills already decided`,
     );
   }
 
   // 3. Handle one event: prices and leader state for everyone, a decision for followed fills.
   let handled = 0;
+  let sent = 0;
+  let filledSends = 0;
   const handle = async (e: LeaderEvent) => {
     if (!followed.has(e.wallet) || engine.hasSeen(e.key)) return;
     if (e.type !== "TRADE") {
@@ -253,42 +270,61 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
     engine.handle(e);
     if (o.crashAfterStep !== undefined && handled + 1 >= o.crashAfterStep)
       process.kill(process.pid, "SIGKILL");
-    // Live: the decision and the order (status pending) are written before the order is sent.
+    // Live: each order gets its venue id (the signed order's hash) before anything is written, so
+    // the write-ahead record says which venue order to look for after a crash.
+    const sends: { order: Order; market: Market; refused: string | null }[] = [];
+    if (bridge && o.liveVenue) {
+      for (const { order, market } of bridge.queue.splice(0)) {
+        try {
+          const { venueOrderId } = await o.liveVenue.prepareOrder(order, market);
+          rec.noteOrder(order.key, { venueOrderId });
+          sends.push({ order: { ...order, venueOrderId }, market, refused: null });
+        } catch (err) {
+          sends.push({ order, market, refused: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    }
+    // The decision and the order (status pending, with its venue id) are committed before it is sent.
     await store.commitStep(
       rec.take({ source: "live:engine", value: String(e.ts) }, engine.breakers, {
         [CASH_KEY]: String(engine.cash),
       }),
     );
-    if (bridge && o.liveVenue) {
-      for (const { order, market } of bridge.queue.splice(0)) {
-        let result: PlaceOrderResult;
+    for (const { order, market, refused } of sends) {
+      let error = refused;
+      let result: PlaceOrderResult = {
+        venueOrderId: order.venueOrderId ?? "",
+        status: "rejected",
+        fills: [],
+      };
+      if (error === null && o.liveVenue) {
+        if (o.crashBeforePost !== undefined && ++sent >= o.crashBeforePost)
+          process.kill(process.pid, "SIGKILL");
         try {
           result = await o.liveVenue.placeOrder(order, market);
         } catch (err) {
-          const msg = err instanceof Error ? err.message : String(err);
-          result = { venueOrderId: "", status: "rejected", fills: [] };
-          inner.emit({
-            type: "alert",
-            level: "warn",
-            message: `order ${order.key} rejected: ${msg}`,
-            ts: Date.now(),
-          });
-          engine.applyVenueResult(order, result);
-          rec.noteOrderError(order.key, msg);
-          await store.commitStep(
-            rec.take({ source: "live:engine", value: String(e.ts) }, engine.breakers, {
-              [CASH_KEY]: String(engine.cash),
-            }),
-          );
-          continue;
+          error = err instanceof Error ? err.message : String(err);
         }
-        engine.applyVenueResult(order, result);
-        await store.commitStep(
-          rec.take({ source: "live:engine", value: String(e.ts) }, engine.breakers, {
-            [CASH_KEY]: String(engine.cash),
-          }),
-        );
       }
+      if (error !== null) {
+        inner.emit({
+          type: "alert",
+          level: "warn",
+          message: `order ${order.key} rejected: ${error}`,
+          ts: Date.now(),
+        });
+        engine.applyVenueResult(order, result);
+        rec.noteOrderError(order.key, error);
+      } else {
+        if (o.crashAfterFill !== undefined && result.fills.length > 0 && ++filledSends >= o.crashAfterFill)
+          process.kill(process.pid, "SIGKILL");
+        engine.applyVenueResult(order, result);
+      }
+      await store.commitStep(
+        rec.take({ source: "live:engine", value: String(e.ts) }, engine.breakers, {
+          [CASH_KEY]: String(engine.cash),
+        }),
+      );
     }
     handled++;
   };

@@ -75,6 +75,17 @@ export class StepRecorder {
     if (o) this.#orders.set(key, { ...o, error });
   }
 
+  /** Amends an order recorded in this step (the venue id written ahead, a corrected filled quantity). */
+  noteOrder(key: string, patch: Partial<Pick<Order, "venueOrderId" | "filledQty" | "error">>): void {
+    const o = this.#orders.get(key);
+    if (o) this.#orders.set(key, { ...o, ...patch });
+  }
+
+  /** Adds an audit entry that no engine event carries (startup reconciliation). */
+  noteAudit(entry: AuditEntry): void {
+    this.#audit.push(entry);
+  }
+
   get changed(): boolean {
     return (
       this.#orders.size +

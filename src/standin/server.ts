@@ -32,6 +32,8 @@ export interface StandinFaults {
   shuffle?: number;
   /** Per-POST /order probability of processing the order, then destroying the socket (the response is lost). */
   dropAfterProcess?: number;
+  /** CLOB paths that answer 503 to every request (an outage of those endpoints), e.g. "/data/orders". */
+  unavailable?: readonly string[];
 }
 
 export const ALL_FAULTS: Required<StandinFaults> = {
@@ -43,6 +45,7 @@ export const ALL_FAULTS: Required<StandinFaults> = {
   duplicate: 0.3,
   shuffle: 0.3,
   dropAfterProcess: 0.1,
+  unavailable: [],
 };
 
 export interface StandinOptions {
@@ -82,6 +85,8 @@ export interface Standin {
   /** ws://127.0.0.1:port/ws when the websocket is enabled. */
   readonly wsUrl: string | null;
   readonly stats: StandinStats;
+  /** The faults in force; tests may change them while the stand-in runs. */
+  readonly faults: StandinFaults;
   /** Appends an activity record to the REST data and pushes it to websocket subscribers. */
   publish(record: Record<string, unknown>): void;
   /** The CLOB order endpoints' state (orders, trades, accounts). */
@@ -97,7 +102,7 @@ interface Indexed {
 }
 
 export async function startStandin(opts: StandinOptions): Promise<Standin> {
-  const faults = { ...opts.faults };
+  const faults: StandinFaults = { ...opts.faults };
   const rng = new Rng(opts.seed ?? 1);
   const maxLimit = opts.maxLimit ?? 500;
   const maxOffset = opts.maxOffset ?? 3000;
@@ -166,6 +171,11 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
   });
 
   async function routeClob(req: IncomingMessage, res: ServerResponse, url: URL, body: string): Promise<void> {
+    if (faults.unavailable?.includes(url.pathname)) {
+      fault("unavailable");
+      sendJson(res, 503, { error: "service unavailable" });
+      return;
+    }
     if (injectTransportFault(res)) return;
     if (req.method === "POST" && url.pathname === "/order" && rng.chance(faults.dropAfterProcess ?? 0)) {
       // The order takes effect but its response never arrives: the client cannot know whether it was placed.
@@ -430,6 +440,7 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
     url: base,
     wsUrl: opts.websocket ? `ws://${host}:${addr.port}/ws` : null,
     stats,
+    faults,
     clob,
     publish(record) {
       add(record);

@@ -15,6 +15,8 @@
  *   its EIP-712 hash is the CLOB's order id, so after an ambiguous failure (socket dropped, 5xx,
  *   garbled body) the venue first looks the id up in open orders and trades, and only re-posts when
  *   it is in neither. The exchange can never fill one order hash twice.
+ * - the id before the post: `prepareOrder` signs the order and returns that hash, so the runner
+ *   writes it ahead in the ledger; after a crash `orderStatus` finds the order by it.
  */
 import { createSecureClient, forkEnvironmentConfig, type SecureClient } from "@polymarket/client";
 import { fetchBalanceAllowance, updateBalanceAllowance } from "@polymarket/client/actions";
@@ -32,7 +34,7 @@ import { backoffMs, DEFAULT_RETRY, type RetryPolicy, type Sleep, sleep } from ".
 import { orderHash, V2_EXCHANGES, type WireOrder } from "./polymarket-eip712.ts";
 import { type KeySource, loadPrivateKey } from "./polymarket-key.ts";
 import { walletOf } from "./polymarket-wallets.ts";
-import type { PlaceOrderResult, Venue, VenueBalances, VenueOrderState } from "./venue.ts";
+import type { PlaceOrderResult, Venue, VenueBalances, VenueOrderLookup, VenueOrderState } from "./venue.ts";
 
 /** 0 EOA, 1 POLY_PROXY (Magic/email), 2 GNOSIS_SAFE (browser wallet), 3 POLY_1271 (deposit wallet). */
 export type SignatureTypeCode = 0 | 1 | 2 | 3;
@@ -116,6 +118,13 @@ const sdkBalance = z.object({
   allowances: z.record(z.string(), z.coerce.bigint()),
 });
 
+interface Prepared {
+  id: string;
+  /** The signed order to post; null when there is nothing to send (a sell with nothing held). */
+  signed: Record<string, unknown> | null;
+  qty: Micros;
+}
+
 interface Known {
   key: string;
   market: Market;
@@ -138,6 +147,7 @@ export class PolymarketVenue implements Venue {
   /** venue order id → what we know about it (for fills' order keys and outcome indexes). */
   readonly #byId = new Map<string, Known>();
   readonly #results = new Map<string, Promise<PlaceOrderResult>>();
+  readonly #prep = new Map<string, Promise<Prepared>>();
 
   private constructor(
     client: SdkClient,
@@ -235,6 +245,22 @@ export class PolymarketVenue implements Venue {
     return new PolymarketVenue(client, adapter, o, funder);
   }
 
+  prepareOrder(order: Order, market: Market): Promise<{ venueOrderId: string }> {
+    return this.#prepared(order, market).then((p) => ({ venueOrderId: p.id }));
+  }
+
+  /** Checks and signs an order once per order key; later calls get the same signed order. */
+  #prepared(order: Order, market: Market): Promise<Prepared> {
+    let p = this.#prep.get(order.key);
+    if (!p) {
+      p = this.#prepare(order, market);
+      this.#prep.set(order.key, p);
+      // A pre-trade rejection signs nothing: the caller may fix the order and use the key again.
+      p.catch(() => this.#prep.delete(order.key));
+    }
+    return p;
+  }
+
   placeOrder(order: Order, market: Market): Promise<PlaceOrderResult> {
     // One placement per order key for the life of this process (a second call gets the first's result).
     let p = this.#results.get(order.key);
@@ -247,7 +273,7 @@ export class PolymarketVenue implements Venue {
     return p;
   }
 
-  async #place(order: Order, market: Market): Promise<PlaceOrderResult> {
+  async #prepare(order: Order, market: Market): Promise<Prepared> {
     const outcomeIndex = outcomeIndexOf(market, order.tokenId);
     const price = this.#price(order, market);
     if (!Number.isSafeInteger(order.qty) || order.qty <= 0) {
@@ -270,9 +296,8 @@ export class PolymarketVenue implements Venue {
     if (order.side === "SELL") {
       const held = await this.#tokenBalance(order.tokenId, true);
       if (held < qty) qty = Math.floor(held / 10_000) * 10_000;
-      if (qty <= 0) {
-        return { venueOrderId: `none-${order.key}`, status: "rejected", fills: [] };
-      }
+      // Nothing to sell: no order is signed or sent; `placeOrder` answers rejected.
+      if (qty <= 0) return { id: `none-${order.key}`, signed: null, qty: 0 };
     }
     if (!marketable && qty < toMicros(market.minOrderSize)) {
       throw new PolycopyError(
@@ -292,8 +317,15 @@ export class PolymarketVenue implements Venue {
     if (order.side === "BUY") await this.#checkCash(order, market, price, qty);
 
     const signed = await this.#call("sign the order", () => this.#sign(order, price, qty, marketable));
+    // The CLOB's order id is the signed order's EIP-712 hash: known before anything is sent.
     const id = orderHash(signed as unknown as WireOrder, market.negRisk);
     this.#byId.set(id, { key: order.key, market, outcomeIndex });
+    return { id, signed, qty };
+  }
+
+  async #place(order: Order, market: Market): Promise<PlaceOrderResult> {
+    const { id, signed, qty } = await this.#prepared(order, market);
+    if (!signed) return { venueOrderId: id, status: "rejected", fills: [] };
     const resp = await this.#post(signed, order, id);
     if (resp.kind === "killed")
       return { venueOrderId: id, status: order.tif === "FOK" ? "rejected" : "cancelled", fills: [] };
@@ -307,6 +339,28 @@ export class PolymarketVenue implements Venue {
       status =
         filled >= qty ? "filled" : filled > 0 || resp.status === "matched" ? "partially_filled" : "open";
     return { venueOrderId: id, status, fills };
+  }
+
+  async orderStatus(
+    venueOrderId: string,
+    known?: { order: Order; market: Market },
+  ): Promise<VenueOrderLookup> {
+    if (known && !this.#byId.has(venueOrderId)) {
+      // Sent by an earlier process: label its fills with our order key and price their fees.
+      this.#byId.set(venueOrderId, {
+        key: known.order.key,
+        market: known.market,
+        outcomeIndex: outcomeIndexOf(known.market, known.order.tokenId),
+      });
+      this.#tokens.add(known.order.tokenId);
+    }
+    const open = await this.#call("list open orders", () => this.#openRaw({ id: venueOrderId }));
+    const resting = open.find((o) => o.id === venueOrderId);
+    const fills = await this.#fillsOf(venueOrderId);
+    if (resting) return { state: "open", filledQty: toMicros(resting.sizeMatched), fills };
+    // A FAK/FOK that matched nothing leaves no record behind, exactly like one never sent: either
+    // way nothing was filled and nothing rests.
+    return fills.length > 0 ? { state: "done", fills } : { state: "unknown" };
   }
 
   #price(order: Order, market: Market): number {
@@ -540,7 +594,8 @@ export class PolymarketVenue implements Venue {
     return trades.map((t) => this.#toFill(t)).filter((f) => f.ts >= ts);
   }
 
-  async balances(): Promise<VenueBalances> {
+  async balances(extra: readonly string[] = []): Promise<VenueBalances> {
+    for (const t of extra) this.#tokens.add(t);
     const cash = await this.#balanceAllowance({ assetType: "COLLATERAL" });
     const tokens: Record<string, Micros> = {};
     for (const t of this.#tokens) {

@@ -11,7 +11,7 @@ import { PolycopyError } from "../domain/errors.ts";
 import { type Market, takerFeeMicros } from "../domain/market.ts";
 import type { Order, OurFill } from "../domain/order.ts";
 import { type Micros, notionalMicros, toMicros } from "../domain/units.ts";
-import type { PlaceOrderResult, Venue, VenueBalances, VenueOrderState } from "./venue.ts";
+import type { PlaceOrderResult, Venue, VenueBalances, VenueOrderLookup, VenueOrderState } from "./venue.ts";
 
 export interface SimulatedVenueOptions {
   clock: Clock;
@@ -101,9 +101,19 @@ export class SimulatedVenue implements Venue {
   }
 
   #remember(order: Order, status: PlaceOrderResult["status"], fills: OurFill[]): PlaceOrderResult {
-    const r = { venueOrderId: `sim-${order.key}`, status, fills };
+    const r = { venueOrderId: simId(order.key), status, fills };
     this.#seen.set(order.key, r);
     return r;
+  }
+
+  async prepareOrder(order: Order): Promise<{ venueOrderId: string }> {
+    return { venueOrderId: simId(order.key) };
+  }
+
+  async orderStatus(venueOrderId: string): Promise<VenueOrderLookup> {
+    const r = venueOrderId.startsWith("sim-") ? this.#seen.get(venueOrderId.slice(4)) : undefined;
+    // Simulated orders never rest: once placed they are done.
+    return r ? { state: "done", fills: [...r.fills] } : { state: "unknown" };
   }
 
   async placeOrder(order: Order, market: Market): Promise<PlaceOrderResult> {
@@ -152,4 +162,9 @@ export class SimulatedVenue implements Venue {
   async orderBook(tokenId: string): Promise<OrderBook> {
     return this.#o.book(tokenId, this.#o.clock.now());
   }
+}
+
+/** The simulated venue's order id: deterministic from the order key, so it is known before placement. */
+function simId(orderKey: string): string {
+  return `sim-${orderKey}`;
 }

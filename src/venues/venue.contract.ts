@@ -167,6 +167,43 @@ export function runVenueContract(name: string, make: (s: ContractSetup) => Promi
       assert.ok(left >= 0);
     });
 
+    it("prepareOrder fixes the venue id before sending; placeOrder sends that order; orderStatus finds it", async () => {
+      const { venue, market } = await fresh();
+      const o = contractOrder(market, "BUY", 0.53, 150, "FAK");
+      const before = await venue.balances();
+      const { venueOrderId: id } = await venue.prepareOrder(o, market);
+      assert.ok(id.length > 0);
+      assert.equal((await venue.prepareOrder(o, market)).venueOrderId, id, "prepared once per order key");
+      // Prepared is not sent: the venue has no trace of it and nothing moved.
+      assert.deepEqual(await venue.orderStatus(id), { state: "unknown" });
+      assert.deepEqual(await venue.balances(), before);
+      const r = await venue.placeOrder(o, market);
+      assert.equal(r.venueOrderId, id);
+      assert.equal(r.status, "filled");
+      const seen = await venue.orderStatus(id, { order: o, market });
+      assert.equal(seen.state, "done");
+      const fills = seen.state === "done" ? seen.fills : [];
+      assert.deepEqual(
+        fills.map((f) => [f.key, f.orderKey, f.price, f.qty, f.fee]).sort(),
+        r.fills.map((f) => [f.key, f.orderKey, f.price, f.qty, f.fee]).sort(),
+      );
+      assert.equal(sum(fills), 150_000_000);
+    });
+
+    it("orderStatus: an order that filled nothing has no fills, a resting one is open, a foreign id is unknown", async () => {
+      const { venue, market } = await fresh();
+      const killed = contractOrder(market, "BUY", 0.4, 10, "FAK");
+      const k = await venue.placeOrder(killed, market);
+      assert.equal(k.fills.length, 0);
+      const ks = await venue.orderStatus(k.venueOrderId);
+      assert.ok(ks.state !== "open" && (ks.state === "unknown" || ks.fills.length === 0), ks.state);
+      const gtc = await venue.placeOrder(contractOrder(market, "BUY", 0.4, 10, "GTC"), market);
+      const gs = await venue.orderStatus(gtc.venueOrderId);
+      if (gtc.status === "open") assert.deepEqual(gs, { state: "open", filledQty: 0, fills: [] });
+      else assert.ok(gs.state === "unknown" || gs.fills.length === 0);
+      assert.deepEqual(await venue.orderStatus(unknownId(gtc.venueOrderId)), { state: "unknown" });
+    });
+
     it("orderBook is the market's book, best levels first", async () => {
       const { venue, market } = await fresh();
       const b = await venue.orderBook(market.outcomes[0]!.tokenId);

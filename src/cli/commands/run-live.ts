@@ -107,6 +107,8 @@ export async function runLiveBot(o: {
   if (dash) out(dash.link);
   const crash = process.env.POLYCOPY_TEST_CRASH_AFTER_ORDER;
   const crashStep = process.env.POLYCOPY_TEST_CRASH_AFTER_STEP;
+  const crashBeforePost = process.env.POLYCOPY_TEST_CRASH_BEFORE_POST;
+  const crashAfterFill = process.env.POLYCOPY_TEST_CRASH_AFTER_FILL;
   try {
     const r = await runLive({
       store,
@@ -120,6 +122,8 @@ export async function runLiveBot(o: {
       ...(liveVenue ? { liveVenue } : {}),
       ...(crash ? { crashAfterOrder: Number(crash) } : {}),
       ...(crashStep ? { crashAfterStep: Number(crashStep) } : {}),
+      ...(crashBeforePost ? { crashBeforePost: Number(crashBeforePost) } : {}),
+      ...(crashAfterFill ? { crashAfterFill: Number(crashAfterFill) } : {}),
       onStatus: out,
       onReady: (e, l) => {
         engine = e;
