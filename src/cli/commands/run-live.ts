@@ -105,6 +105,7 @@ export async function runLiveBot(o: {
   if (dash) out(dash.link);
   const crash = process.env.POLYCOPY_TEST_CRASH_AFTER_ORDER;
   const crashStep = process.env.POLYCOPY_TEST_CRASH_AFTER_STEP;
+  const crashSettle = process.env.POLYCOPY_TEST_CRASH_AT_SETTLE;
   try {
     const r = await runLive({
       store,
@@ -118,6 +119,11 @@ export async function runLiveBot(o: {
       ...(liveVenue ? { liveVenue } : {}),
       ...(crash ? { crashAfterOrder: Number(crash) } : {}),
       ...(crashStep ? { crashAfterStep: Number(crashStep) } : {}),
+      ...(crashSettle === "before-commit" || crashSettle === "after-commit"
+        ? { crashAtSettle: crashSettle }
+        : {}),
+      resolutionCheckMs: cfg.polymarket.resolutionCheckSec * 1000,
+      openMarketCheckMs: cfg.polymarket.openMarketCheckSec * 1000,
       onStatus: out,
       onReady: (e, l) => {
         engine = e;
