@@ -333,7 +333,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
     recorder: rec,
     cashKey: CASH_KEY,
     lock,
-    now: () => Math.max(Date.now(), clock.now()),
+    marketNow: () => Math.max(Date.now(), clock.now()),
     onStatus: status,
     onResolved: (_id, tokens) => {
       for (const t of tokens) books.delete(t); // no book, so no exit is tried on a closed market

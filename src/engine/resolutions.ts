@@ -68,7 +68,13 @@ export interface ResolutionWatcherOptions {
   lock: StepLock;
   intervalMs?: number;
   openMarketIntervalMs?: number;
+  /** Wall clock: paces the checks (default Date.now). */
   now?: () => number;
+  /**
+   * The time markets are judged by (end date passed?); default `now`. A feed replayed faster than
+   * real time (the stand-in) runs ahead of the wall clock.
+   */
+  marketNow?: () => number;
   sleep?: Sleep;
   /** Alerts (and anything else the runner forwards) go on the engine's bus. */
   onStatus?: (message: string) => void;
@@ -134,6 +140,7 @@ export class ResolutionWatcher {
   /** Held markets to ask about now: past their end date every time, others every openMarketIntervalMs. */
   #due(): string[] {
     const now = this.#now;
+    const marketNow = this.#o.marketNow?.() ?? now;
     const openEvery = this.#o.openMarketIntervalMs ?? DEFAULT_OPEN_MARKET_CHECK_MS;
     const out = new Set<string>();
     for (const p of this.#o.engine.positions.values()) {
@@ -142,13 +149,19 @@ export class ResolutionWatcher {
       if (out.has(id) || this.#markers.get(id)?.status === "awaiting_redeem") continue;
       const end = this.#o.engine.o.markets.get(p.marketId)?.endTs ?? null;
       const last = this.#lastAsked.get(id);
-      if (end === null || end <= now || last === undefined || now - last >= openEvery) out.add(id);
+      if (end === null || end <= marketNow || last === undefined || now - last >= openEvery) out.add(id);
     }
     return [...out];
   }
 
   /** One pass: look up the held markets that are due and settle the resolved ones. */
   async checkOnce(signal?: AbortSignal): Promise<CheckReport> {
+    const r = await this.#check(signal);
+    log.debug(r, "resolution check");
+    return r;
+  }
+
+  async #check(signal?: AbortSignal): Promise<CheckReport> {
     await this.#load();
     this.checks++;
     const report: CheckReport = {
