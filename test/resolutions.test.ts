@@ -66,8 +66,9 @@ async function rig(
   mode: "paper" | "live",
   markets: Market[],
   extra: Partial<ConstructorParameters<typeof ResolutionWatcher>[0]> = {},
+  wrap: (s: Store) => Store = (s) => s,
 ): Promise<Rig> {
-  const store = await openStore({ dataDir: dir });
+  const store = wrap(await openStore({ dataDir: dir }));
   const clock = new ManualClock(Date.now());
   const inner = new EventBus();
   const alerts: string[] = [];
@@ -259,6 +260,36 @@ describe("resolution settlement on a live feed (stand-in Gamma, SQLite ledger)",
     assert.equal((await r2.store.listAudit({ kind: "resolution" })).length, 1);
     assert.equal(r2.engine.equityUsd(), (START_CASH + 10_000_000) / 1e6);
     await r2.store.close();
+  });
+
+  it("a settlement whose commit fails stops further steps (memory paid, ledger not: never trade on)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "polycopy-res-fail-"));
+    const lock = new StepLock();
+    // A real ledger whose commits fail once the initial holdings are in (disk full, lost connection).
+    let failCommits = false;
+    const failing = (s: Store): Store =>
+      new Proxy(s, {
+        get(target, prop) {
+          if (prop === "commitStep" && failCommits)
+            return async () => {
+              throw new Error("disk I/O error");
+            };
+          const v = Reflect.get(target, prop, target);
+          return typeof v === "function" ? v.bind(target) : v;
+        },
+      });
+    const r = await rig(dir, adapter, "paper", markets, { lock }, failing);
+    failCommits = true;
+    await assert.rejects(r.watcher.checkOnce(), /disk I\/O error/);
+    await assert.rejects(
+      lock.run(async () => "a leader fill's step"),
+      /disk I\/O error/,
+    );
+    await r.store.close();
+    const reopened = await openStore({ dataDir: dir });
+    assert.equal((await reopened.listAudit({ kind: "resolution" })).length, 0);
+    assert.equal(Number(await reopened.getKv(CASH)), START_CASH, "nothing half-written");
+    await reopened.close();
   });
 
   it("checks held markets before their end date only every openMarketIntervalMs, and the loop survives failures (injected clock and timer)", async () => {

@@ -45,13 +45,22 @@ export interface ResolutionMarker {
 
 export const resolutionKey = (marketId: string) => `resolution:${marketId.toLowerCase()}`;
 
-/** Serializes engine steps: a settlement never interleaves with a leader fill's step. */
+/**
+ * Serializes engine steps: a settlement never interleaves with a leader fill's step. Once poisoned
+ * (a step changed the engine but its commit failed, so memory and ledger disagree) every later
+ * step is refused with that error, which stops the run instead of trading on a wrong state.
+ */
 export class StepLock {
   #tail: Promise<unknown> = Promise.resolve();
+  #poison: unknown = null;
   run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.#tail.then(fn, fn);
+    const guarded = () => (this.#poison !== null ? Promise.reject(this.#poison) : fn());
+    const next = this.#tail.then(guarded, guarded);
     this.#tail = next.catch(() => {});
     return next;
+  }
+  poison(err: unknown): void {
+    this.#poison ??= err;
   }
 }
 
@@ -279,7 +288,14 @@ export class ResolutionWatcher {
         [resolutionKey(marketId)]: JSON.stringify(marker),
       });
       if (this.#o.crashAtSettle === "before-commit") process.kill(process.pid, "SIGKILL");
-      await store.commitStep({ ...step, audit: [...step.audit, entry] });
+      try {
+        await store.commitStep({ ...step, audit: [...step.audit, entry] });
+      } catch (err) {
+        // The engine already paid out in memory: trading on would commit that cash without the
+        // zeroed positions and the marker, and a restart would pay again.
+        this.#o.lock.poison(err);
+        throw err;
+      }
       if (this.#o.crashAtSettle === "after-commit") process.kill(process.pid, "SIGKILL");
       this.#markers.set(marketId, marker);
       this.#o.onStatus?.(message);

@@ -81,7 +81,12 @@ export function register(program: Command): void {
         const standin = await startStandin({
           markets: data.markets,
           activity: served,
-          book: data.book,
+          // Books carry the stand-in's (shifted) time, like the activity.
+          book: (tokenId) => {
+            const b = data.book(tokenId);
+            if (b) b.timestamp = String(Math.floor(simNowSec() * 1000));
+            return b;
+          },
           port: o.port,
           seed: o.seed,
           websocket: true,
