@@ -43,7 +43,8 @@ export class LiveBridge implements ExecutionVenue {
     return this.#books.get(tokenId) ?? { tokenId, bids: [], asks: [], ts, tickSize: 0.01 };
   }
   settle(): number {
-    // On a live venue winnings are redeemed on-chain; the ledger learns of them from the venue.
+    // Never called on a live run: winnings are redeemed on-chain by the user, not by the bot;
+    // resolutions.ts records the resolution as awaiting redemption instead of paying out.
     return 0;
   }
 }

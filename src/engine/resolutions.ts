@@ -13,9 +13,10 @@
  * zeroed positions are in the ledger, so nothing is paid twice.
  *
  * Live: redemption is NOT automated. Winning tokens stay in the wallet until the user redeems them
- * on Polymarket (the CTF redeemPositions call); faking that here would make the ledger lie. The
- * resolution is recorded instead (marker "awaiting_redeem" with the payout, audit entry, the
- * position marked at its payout of 1 or 0) and an alert tells the user to redeem.
+ * on Polymarket (an on-chain redeemPositions call, through the neg-risk adapter for neg-risk
+ * markets); faking that here would make the ledger lie. The resolution is recorded instead
+ * (marker "awaiting_redeem" with the payout, audit entry, the position marked at its payout of 1
+ * or 0) and an alert tells the user to redeem.
  */
 import { fromMicros, type Micros } from "../domain/units.ts";
 import { childLogger } from "../log.ts";
