@@ -33,6 +33,10 @@ export const polymarketConfigSchema = z
     rtdsUrl: wsUrl.default("wss://ws-live-data.polymarket.com"),
     rpcUrl: httpUrl.optional(),
     backfillDays: z.number().int().positive().max(3650).default(90),
+    /** Seconds between resolution checks of held markets past their end date (live feeds). */
+    resolutionCheckSec: z.number().positive().max(86_400).default(60),
+    /** Seconds between resolution checks of held markets before their end date (early resolutions). */
+    openMarketCheckSec: z.number().positive().max(86_400).default(600),
     /** "auto" infers it from the funder (no funder: EOA; the key's proxy, Safe or deposit wallet). */
     signatureType: z.enum(["auto", "EOA", "POLY_PROXY", "GNOSIS_SAFE", "POLY_1271"]).default("auto"),
     funder: z

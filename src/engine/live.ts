@@ -22,6 +22,7 @@ import { SimulatedVenue } from "../venues/simulated.ts";
 import type { PlaceOrderResult, Venue } from "../venues/venue.ts";
 import { EventBus } from "./bus.ts";
 import { CopyEngine, type ExecutionVenue, type LeaderProfile } from "./engine.ts";
+import { ResolutionWatcher, StepLock } from "./resolutions.ts";
 import { type SettlePendingOptions, settlePendingOrders } from "./settle-pending.ts";
 import { StepRecorder } from "./step-recorder.ts";
 
@@ -43,7 +44,8 @@ export class LiveBridge implements ExecutionVenue {
     return this.#books.get(tokenId) ?? { tokenId, bids: [], asks: [], ts, tickSize: 0.01 };
   }
   settle(): number {
-    // On a live venue winnings are redeemed on-chain; the ledger learns of them from the venue.
+    // Never called on a live run: winnings are redeemed on-chain by the user, not by the bot;
+    // resolutions.ts records the resolution as awaiting redemption instead of paying out.
     return 0;
   }
 }
@@ -72,6 +74,12 @@ export interface LiveRunOptions {
   onStatus?: (message: string) => void;
   /** Called once the engine is restored and about to follow the feed (dashboard wiring). */
   onReady?: (engine: CopyEngine, leaders: ReadonlyMap<string, LeaderProfile>) => void;
+  /** How often held markets past their end date are checked for resolution (resolutions.ts). */
+  resolutionCheckMs?: number;
+  /** How often held markets before their end date are checked (they can resolve early). */
+  openMarketCheckMs?: number;
+  /** Test hook: SIGKILL just before or just after a resolution's settlement is committed. */
+  crashAtSettle?: "before-commit" | "after-commit";
 }
 
 export interface LiveRunResult {
@@ -167,6 +175,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
       process.kill(process.pid, "SIGKILL");
   });
   const bridge = o.liveVenue ? new LiveBridge(books) : null;
+  const lock = new StepLock();
   const engine = new CopyEngine({
     mode: o.liveVenue ? "live" : "paper",
     strategy: "aware",
@@ -342,19 +351,47 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
     if (o.signal.aborted) break;
     if (e.type !== "TRADE" || decided.has(e.key) || e.ts <= since) engine.warm(e);
     else {
-      await handle(e);
+      await lock.run(() => handle(e));
       pending++;
     }
   }
   if (pending > 0) status(`handled ${pending} stored leader fills that had no decision yet`);
   if (!restored) await store.setKv(CASH_KEY, String(engine.cash));
   o.onReady?.(engine, leaders);
-  status(`following ${followed.size} wallets`);
-  await ingest(o.source, async (events) => {
-    for (const e of [...events].sort((a, b) => a.ts - b.ts)) {
-      if (o.signal.aborted) return;
-      await handle(e);
-    }
+  // Resolutions are settled beside the feed; the lock keeps a settlement out of a fill's step.
+  const watching = new AbortController();
+  const stopWatching = () => watching.abort();
+  o.signal.addEventListener("abort", stopWatching, { once: true });
+  const watcher = new ResolutionWatcher({
+    store,
+    engine,
+    mode: o.liveVenue ? "live" : "paper",
+    lookup: (ids, signal) => adapter.marketStates(ids, signal),
+    recorder: rec,
+    cashKey: CASH_KEY,
+    lock,
+    marketNow: () => Math.max(Date.now(), clock.now()),
+    onStatus: status,
+    onResolved: (_id, tokens) => {
+      for (const t of tokens) books.delete(t); // no book, so no exit is tried on a closed market
+    },
+    ...(o.resolutionCheckMs !== undefined ? { intervalMs: o.resolutionCheckMs } : {}),
+    ...(o.openMarketCheckMs !== undefined ? { openMarketIntervalMs: o.openMarketCheckMs } : {}),
+    ...(o.crashAtSettle ? { crashAtSettle: o.crashAtSettle } : {}),
   });
+  watcher.start(watching.signal);
+  status(`following ${followed.size} wallets`);
+  try {
+    await ingest(o.source, async (events) => {
+      for (const e of [...events].sort((a, b) => a.ts - b.ts)) {
+        if (o.signal.aborted) return;
+        await lock.run(() => handle(e));
+      }
+    });
+  } finally {
+    stopWatching();
+    o.signal.removeEventListener("abort", stopWatching);
+    await watcher.stopped();
+  }
   return { engine, handled, restored, leaders };
 }

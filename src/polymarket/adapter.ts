@@ -4,7 +4,14 @@ import { PolycopyError } from "../domain/errors.ts";
 import type { LeaderEvent, LeaderFill } from "../domain/fill.ts";
 import type { Market } from "../domain/market.ts";
 import { parseWith } from "../domain/validation.ts";
-import { toLeaderEvent, toMarket, toOrderBook, tradeToFill } from "./convert.ts";
+import {
+  type MarketState,
+  toLeaderEvent,
+  toMarket,
+  toMarketState,
+  toOrderBook,
+  tradeToFill,
+} from "./convert.ts";
 import { HttpClient, type HttpClientOptions, POLYMARKET_LIMITS, type SlidingWindowLimiter } from "./http.ts";
 
 export interface PolymarketUrls {
@@ -44,6 +51,9 @@ export interface ActivityPage {
   /** Activity types skipped because polycopy does not model them. */
   skipped: number;
 }
+
+/** A market's resolution state, or why it could not be read. */
+export type MarketStateAnswer = MarketState | { kind: "invalid"; error: string } | { kind: "missing" };
 
 const arrayBody = z.array(z.unknown());
 
@@ -156,6 +166,59 @@ export class PolymarketAdapter {
     const m = toMarket(await this.http.getJson(url, [this.#b.gamma], signal), `gamma /markets/${id}`);
     this.#markets.set(m.id, m);
     return m;
+  }
+
+  /**
+   * Resolution state of each market (by conditionId), fresh from Gamma (batched, rate-limited).
+   * Each market object is validated on its own: a malformed one is answered `invalid` with the
+   * error and does not hide the others. A transport failure (5xx, 429 beyond the retries, dropped
+   * socket, unparseable body) throws: the caller tries again later and settles nothing.
+   */
+  async marketStates(
+    conditionIds: Iterable<string>,
+    signal?: AbortSignal,
+  ): Promise<Map<string, MarketStateAnswer>> {
+    const ids = [...new Set([...conditionIds].map((c) => c.toLowerCase()))];
+    const out = new Map<string, MarketStateAnswer>();
+    const ask = async (list: string[], closed: boolean) => {
+      for (let i = 0; i < list.length; i += MARKET_BATCH) {
+        const chunk = list.slice(i, i + MARKET_BATCH);
+        const params = new URLSearchParams({ limit: String(chunk.length) });
+        for (const c of chunk) params.append("condition_ids", c);
+        if (closed) params.set("closed", "true");
+        const what = "gamma /markets";
+        const body = parseWith(
+          arrayBody,
+          await this.http.getJson(
+            `${this.#urls.gammaUrl}/markets?${params}`,
+            [this.#b.gamma, this.#b.gammaMarkets],
+            signal,
+          ),
+          what,
+        );
+        const want = new Set(chunk);
+        for (const [k, raw] of body.entries()) {
+          const cid = (raw as { conditionId?: unknown } | null)?.conditionId;
+          const id = typeof cid === "string" ? cid.toLowerCase() : null;
+          if (id === null || !want.has(id)) continue;
+          try {
+            const st = toMarketState(raw, `${what}[${k}] (${id})`);
+            this.#markets.set(st.market.id, st.market);
+            out.set(id, st);
+          } catch (err) {
+            if (!(err instanceof PolycopyError)) throw err;
+            out.set(id, { kind: "invalid", error: err.message });
+          }
+        }
+      }
+    };
+    await ask(ids, false);
+    // Gamma's default for `closed` has been reported to differ from its docs (closed markets left
+    // out unless asked for): ask for the missing ones again with closed=true.
+    const missing = ids.filter((c) => !out.has(c));
+    if (missing.length > 0) await ask(missing, true);
+    for (const c of ids) if (!out.has(c)) out.set(c, { kind: "missing" });
+    return out;
   }
 
   /** Fetches the markets among `conditionIds` that are not cached yet (for tick checks). */

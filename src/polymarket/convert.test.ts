@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { gunzipSync } from "node:zlib";
 import { isPolycopyError } from "../domain/errors.ts";
-import { checkedPrice, toLeaderEvent, toMarket, toOrderBook, tradeToFill } from "./convert.ts";
+import { checkedPrice, toLeaderEvent, toMarket, toMarketState, toOrderBook, tradeToFill } from "./convert.ts";
 
 const REAL = new URL("../../../shared/data/gamma-markets-btc-5m-2026-07-24.jsonl.gz", import.meta.url);
 
@@ -93,6 +93,59 @@ describe("Gamma markets", () => {
       () => toMarket({ ...raw, outcomes: undefined }, "gamma /markets[7]"),
       /^gamma \/markets\[7\]: outcomes:/,
     );
+  });
+});
+
+describe("Gamma market resolution state", () => {
+  const real = realMarkets();
+  const base = real[0]!.raw;
+
+  it("reads every real resolved market as resolved, with the winner its prices say", () => {
+    for (const r of real) {
+      const st = toMarketState(r.raw, r.condition_id);
+      assert.equal(st.kind, "resolved");
+      assert.equal(st.kind === "resolved" && st.winnerIndex, r.outcome_prices.indexOf("1"));
+    }
+  });
+
+  it("an open market, and a closed one still in its UMA process, are not resolved", () => {
+    assert.equal(
+      toMarketState({ ...base, closed: false, umaResolutionStatus: null, outcomePrices: '["0.62", "0.38"]' })
+        .kind,
+      "open",
+    );
+    for (const uma of ["proposed", "disputed"]) {
+      const st = toMarketState({ ...base, umaResolutionStatus: uma });
+      assert.equal(st.kind, "closed", uma);
+    }
+    // Closed, no UMA status yet and prices not final: wait.
+    assert.equal(
+      toMarketState({ ...base, umaResolutionStatus: null, outcomePrices: '["0.995", "0.005"]' }).kind,
+      "closed",
+    );
+  });
+
+  it("rejects malformed or inconsistent outcomePrices with the field named, never a winner", () => {
+    rejects(
+      () => toMarketState({ ...base, outcomePrices: '["1"]' }),
+      /outcomePrices: has 1 prices for 2 outcomes/,
+    );
+    rejects(
+      () => toMarketState({ ...base, outcomePrices: '["1", "0", "0"]' }),
+      /outcomePrices: has 3 prices/,
+    );
+    rejects(
+      () => toMarketState({ ...base, outcomePrices: '["1.5", "-0.5"]' }),
+      /outcomePrices\[0\]: must be a price in \[0, 1\]/,
+    );
+    rejects(() => toMarketState({ ...base, outcomePrices: "yes please" }), /outcomePrices/);
+    rejects(() => toMarketState({ ...base, outcomePrices: '["abc", "0"]' }), /outcomePrices/);
+    rejects(
+      () => toMarketState({ ...base, outcomePrices: '["1", "1"]' }),
+      /a resolved market must price one outcome at 1/,
+    );
+    rejects(() => toMarketState({ ...base, outcomePrices: '["0.5", "0.5"]' }), /split resolutions/);
+    rejects(() => toMarketState({ ...base, outcomePrices: null }), /outcomePrices: a resolved market/);
   });
 });
 

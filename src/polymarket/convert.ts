@@ -60,6 +60,50 @@ export function toMarket(raw: unknown, what = "gamma market"): Market {
   };
 }
 
+/**
+ * Where a market stands on its way to resolution, read from a Gamma market object:
+ * - "open": still trading (`closed` false);
+ * - "closed": trading stopped but not settled yet (UMA proposal or dispute running, or the final
+ *   prices not published): check again later;
+ * - "resolved": `closed`, `umaResolutionStatus` "resolved" (or absent) and `outcomePrices` one-hot.
+ */
+export type MarketState =
+  | { kind: "open"; market: Market }
+  | { kind: "closed"; market: Market; umaStatus: string | null }
+  | { kind: "resolved"; market: Market; winnerIndex: number };
+
+/**
+ * Validates a Gamma market object for settlement and says whether it has resolved. Stricter than
+ * toMarket: money moves on this answer, so `outcomePrices` must list one price in [0, 1] per
+ * outcome, and a market Gamma calls resolved must price exactly one outcome at 1 and the others at
+ * 0. Anything else (a 50-50 resolution included) is rejected with PAYLOAD_INVALID, never settled.
+ */
+export function toMarketState(raw: unknown, what = "gamma market"): MarketState {
+  const market = toMarket(raw, what);
+  const g = parseWith(gammaMarketSchema, raw, what);
+  const uma = g.umaResolutionStatus ?? null;
+  let prices: number[] | null = null;
+  if (g.outcomePrices != null) {
+    prices = g.outcomePrices.map(Number);
+    if (prices.length !== g.outcomes.length)
+      throw bad(
+        `${what}: outcomePrices: has ${prices.length} prices for ${g.outcomes.length} outcomes (${JSON.stringify(g.outcomePrices)})`,
+      );
+    const i = prices.findIndex((p) => !(p >= 0 && p <= 1));
+    if (i >= 0)
+      throw bad(`${what}: outcomePrices[${i}]: must be a price in [0, 1], got ${g.outcomePrices[i]}`);
+  }
+  if (!g.closed) return { kind: "open", market };
+  const winner = winnerOf(prices);
+  if (uma !== null && uma !== "resolved") return { kind: "closed", market, umaStatus: uma };
+  if (winner !== null) return { kind: "resolved", market, winnerIndex: winner };
+  if (uma === "resolved")
+    throw bad(
+      `${what}: outcomePrices: a resolved market must price one outcome at 1 and the others at 0, got ${prices === null ? "none" : JSON.stringify(g.outcomePrices)} (split resolutions are not settled automatically)`,
+    );
+  return { kind: "closed", market, umaStatus: null };
+}
+
 /** A resolved market prices the winner at 1 and the rest at 0; anything else is not (yet) resolved. */
 function winnerOf(prices: readonly (string | number)[] | null | undefined): number | null {
   if (!prices) return null;

@@ -70,6 +70,20 @@ export interface StandinOptions {
   websocket?: boolean;
   /** Accounts and behaviour of the authenticated CLOB endpoints (clob.ts). */
   clob?: StandinClobOptions;
+  /**
+   * Markets that resolve over time: from `ts` (ms, on `now`) Gamma serves the market closed, with
+   * the winner priced at 1 and `umaResolutionStatus` "resolved", and the CLOB has no book for it.
+   */
+  resolutions?: readonly StandinResolution[];
+  /** The stand-in's clock for `resolutions` (default: the wall clock). */
+  now?: () => number;
+}
+
+export interface StandinResolution {
+  conditionId: string;
+  winnerIndex: number;
+  /** ms epoch on the stand-in's clock. */
+  ts: number;
 }
 
 export interface StandinStats {
@@ -91,6 +105,12 @@ export interface Standin {
   publish(record: Record<string, unknown>): void;
   /** The CLOB order endpoints' state (orders, trades, accounts). */
   readonly clob: StandinClob;
+  /** Resolves a market now, as Gamma shows it once UMA has settled (see StandinOptions.resolutions). */
+  resolve(conditionId: string, winnerIndex: number): void;
+  /** Overwrites fields of a served Gamma market object (tests: malformed or odd payloads). */
+  patchMarket(conditionId: string, patch: Record<string, unknown>): void;
+  /** The next `times` requests to `path` (e.g. "/markets") answer `status` (429 or 5xx). */
+  failNext(path: string, status: number, times: number): void;
   close(): Promise<void>;
 }
 
@@ -112,6 +132,40 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
   };
 
   const markets = [...opts.markets];
+  const now = opts.now ?? Date.now;
+  const scheduled = [...(opts.resolutions ?? [])].sort((a, b) => a.ts - b.ts);
+  const failures = new Map<string, { status: number; times: number }>();
+  /** Markets resolved while serving (their books are gone; a custom book fn may not know that). */
+  const resolvedHere = new Set<string>();
+  const marketByCid = (conditionId: string) => {
+    const m = markets.find((x) => String(x.conditionId).toLowerCase() === conditionId.toLowerCase());
+    if (!m) throw new PolycopyError("NOT_FOUND", `stand-in has no market ${conditionId}`);
+    return m;
+  };
+  /** Gamma's view of a resolved market: closed, the winner at 1, UMA status resolved. */
+  const resolveMarket = (conditionId: string, winnerIndex: number) => {
+    const m = marketByCid(conditionId);
+    const n = parseArr(m.outcomes).length;
+    if (!(Number.isInteger(winnerIndex) && winnerIndex >= 0 && winnerIndex < n))
+      throw new PolycopyError(
+        "INPUT_INVALID",
+        `winnerIndex ${winnerIndex} is not an outcome of ${conditionId}`,
+      );
+    resolvedHere.add(conditionId.toLowerCase());
+    Object.assign(m, {
+      closed: true,
+      acceptingOrders: false,
+      outcomePrices: JSON.stringify(Array.from({ length: n }, (_, i) => (i === winnerIndex ? "1" : "0"))),
+      umaResolutionStatus: "resolved",
+      closedTime: new Date(now()).toISOString(),
+    });
+  };
+  const applyDue = () => {
+    while (scheduled.length > 0 && scheduled[0]!.ts <= now()) {
+      const r = scheduled.shift()!;
+      resolveMarket(r.conditionId, r.winnerIndex);
+    }
+  };
   const activity: Indexed[] = [];
   const byUser = new Map<string, Indexed[]>();
   const add = (r: Record<string, unknown>) => {
@@ -201,7 +255,18 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
       sendJson(res, 404, { error: "not found" });
       return;
     }
+    const forced = failures.get(p);
+    if (forced && forced.times > 0) {
+      forced.times--;
+      fault(`forced-${forced.status}`);
+      if (forced.status === 429) {
+        res.writeHead(429, { "content-type": "application/json", "retry-after": "0" });
+        res.end(JSON.stringify({ error: "Too Many Requests" }));
+      } else sendJson(res, forced.status, { error: "upstream error" });
+      return;
+    }
     if (injectTransportFault(res)) return;
+    applyDue();
     if (p === "/markets") {
       serveMarkets(res, url);
       return;
@@ -340,6 +405,12 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
 
   function serveBook(res: ServerResponse, url: URL): void {
     const tokenId = url.searchParams.get("token_id") ?? "";
+    const tm0 = tokenMarket.get(tokenId);
+    if (tm0 && resolvedHere.has(String(tm0.m.conditionId).toLowerCase())) {
+      // A resolved market has no order book any more.
+      sendJson(res, 404, { error: "No orderbook exists for the requested token id" });
+      return;
+    }
     const live = clob.liveBook(tokenId);
     if (live) {
       sendBody(res, 200, JSON.stringify(live));
@@ -442,6 +513,13 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
     stats,
     faults,
     clob,
+    resolve: resolveMarket,
+    patchMarket(conditionId, patch) {
+      Object.assign(marketByCid(conditionId), patch);
+    },
+    failNext(path, status, times) {
+      failures.set(path, { status, times });
+    },
     publish(record) {
       add(record);
       if (String(record.type ?? "TRADE") === "TRADE") push(record);

@@ -109,6 +109,7 @@ export async function runLiveBot(o: {
   const crashStep = process.env.POLYCOPY_TEST_CRASH_AFTER_STEP;
   const crashBeforePost = process.env.POLYCOPY_TEST_CRASH_BEFORE_POST;
   const crashAfterFill = process.env.POLYCOPY_TEST_CRASH_AFTER_FILL;
+  const crashSettle = process.env.POLYCOPY_TEST_CRASH_AT_SETTLE;
   try {
     const r = await runLive({
       store,
@@ -124,6 +125,11 @@ export async function runLiveBot(o: {
       ...(crashStep ? { crashAfterStep: Number(crashStep) } : {}),
       ...(crashBeforePost ? { crashBeforePost: Number(crashBeforePost) } : {}),
       ...(crashAfterFill ? { crashAfterFill: Number(crashAfterFill) } : {}),
+      ...(crashSettle === "before-commit" || crashSettle === "after-commit"
+        ? { crashAtSettle: crashSettle }
+        : {}),
+      resolutionCheckMs: cfg.polymarket.resolutionCheckSec * 1000,
+      openMarketCheckMs: cfg.polymarket.openMarketCheckSec * 1000,
       onStatus: out,
       onReady: (e, l) => {
         engine = e;

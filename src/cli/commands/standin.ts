@@ -51,12 +51,20 @@ export function register(program: Command): void {
         const { standinDataFromSim } = await import("../../standin/from-sim.ts");
         const { startStandin } = await import("../../standin/server.ts");
         const sim = simulate({ seed: o.seed, days: o.days, walletsPerStyle: o.walletsPerStyle });
-        const data = standinDataFromSim(sim);
         // Shift simulated time so that the served history ends now and the rest happens from now on
         // (a backfill of N days then finds it, as it would on Polymarket).
         const simCut = (sim.params.startTs + o.servedDays * 86_400_000) / 1000;
         const shift = Math.floor(Date.now() / 1000 - simCut);
         const cut = simCut + shift;
+        const t0 = Date.now();
+        /** Simulated seconds, shifted: the cut is now and time runs at --speed. */
+        const simNowSec = () => cut + ((Date.now() - t0) / 1000) * o.speed;
+        // Markets still trading at the cut are served open, with books at the simulated time, and
+        // resolve (closed, winner priced at 1) when the simulation resolves them.
+        const data = standinDataFromSim(sim, {
+          openAt: simCut * 1000,
+          bookTs: () => (simNowSec() - shift) * 1000,
+        });
         const moveIso = (v: unknown) =>
           typeof v === "string" ? new Date(Date.parse(v) + shift * 1000).toISOString() : v;
         for (const m of data.markets) {
@@ -66,14 +74,25 @@ export function register(program: Command): void {
         for (const r of data.activity) r.timestamp = Number(r.timestamp) + shift;
         const served = data.activity.filter((r) => Number(r.timestamp) < cut);
         const later = data.activity.filter((r) => Number(r.timestamp) >= cut);
+        const resolutions = data.resolutions
+          .filter((r) => r.ts > simCut * 1000)
+          .map((r) => ({ ...r, ts: r.ts + shift * 1000 }));
         const f = o.faults;
         const standin = await startStandin({
           markets: data.markets,
           activity: served,
-          book: data.book,
+          // Books carry the stand-in's (shifted) time, like the activity.
+          book: (tokenId) => {
+            const b = data.book(tokenId);
+            if (b) b.timestamp = String(Math.floor(simNowSec() * 1000));
+            return b;
+          },
           port: o.port,
           seed: o.seed,
           websocket: true,
+          resolutions,
+          // Gamma's clock is the simulated one, so markets resolve as fast as history is published.
+          now: () => simNowSec() * 1000,
           ...(f > 0
             ? {
                 faults: {
@@ -89,16 +108,15 @@ export function register(program: Command): void {
             : {}),
         });
         process.stdout.write(
-          `stand-in: ${standin.url} (websocket ${standin.wsUrl}) serving ${data.markets.length} markets and ${served.length} activity records; publishing ${later.length} more at ${o.speed}× (Ctrl-C to stop)\n`,
+          `stand-in: ${standin.url} (websocket ${standin.wsUrl}) serving ${data.markets.length} markets (${resolutions.length} resolve later) and ${served.length} activity records; publishing ${later.length} more at ${o.speed}× (Ctrl-C to stop)\n`,
         );
         const stop = new Promise<void>((resolve) => {
           process.once("SIGINT", () => resolve());
           process.once("SIGTERM", () => resolve());
         });
         let i = 0;
-        const t0 = Date.now();
         const timer = setInterval(() => {
-          const simNow = cut + ((Date.now() - t0) / 1000) * o.speed;
+          const simNow = simNowSec();
           while (i < later.length && Number(later[i]!.timestamp) <= simNow) standin.publish(later[i++]!);
         }, 250);
         await stop;

@@ -1,0 +1,208 @@
+/**
+ * `polycopy run --source standin` (paper on a live feed) settles a held position when its market
+ * resolves on the stand-in's Gamma, exactly once across kill -9s just before and just after the
+ * settlement's commit.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { simulate } from "../src/sim/simulate.ts";
+import { standinDataFromSim } from "../src/standin/from-sim.ts";
+import { type Standin, startStandin } from "../src/standin/server.ts";
+import { openStore } from "../src/store/open.ts";
+
+const MAIN = new URL("../src/cli/main.ts", import.meta.url).pathname;
+const sim = simulate({ seed: 5, days: 30, walletsPerStyle: 3, markets: 40 });
+// Follow the last days, shifted so that they happen now (the run's clock is the wall clock).
+const simCutMs = sim.params.startTs + 24 * 86_400_000;
+const shift = Math.floor(Date.now() / 1000) - Math.floor(simCutMs / 1000);
+let standinSimMs = simCutMs;
+const data = standinDataFromSim(sim, { openAt: simCutMs, bookTs: () => standinSimMs });
+for (const m of data.markets)
+  for (const k of ["startDate", "endDate"])
+    if (typeof m[k] === "string") m[k] = new Date(Date.parse(m[k] as string) + shift * 1000).toISOString();
+for (const r of data.activity) r.timestamp = Number(r.timestamp) + shift;
+const cut = Math.floor(simCutMs / 1000) + shift;
+const ts = (r: Record<string, unknown>) => Number(r.timestamp);
+const counts = new Map<string, number>();
+for (const r of data.activity)
+  if (ts(r) >= cut && r.type === "TRADE")
+    counts.set(String(r.proxyWallet), (counts.get(String(r.proxyWallet)) ?? 0) + 1);
+const followed = [...counts.entries()]
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 3)
+  .map(([w]) => w);
+const initial = data.activity.filter((r) => ts(r) < cut);
+const later = data.activity.filter((r) => ts(r) >= cut && followed.includes(String(r.proxyWallet)));
+
+function workdir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "polycopy-live-resolve-"));
+  // Loose filters so that orders flow; resolution checks every 200 ms.
+  const risk = {
+    filters: {
+      mmDriftThreshold: 0,
+      mmMinFillsInMarket: 0,
+      stalenessTolerance: 1,
+      maxSpread: 1,
+      minDepthMultiple: 0,
+      minEdge: -1,
+      maxFeeShare: 1,
+      followRecommendations: false,
+    },
+    profiles: { market_maker: { copyRatio: 3, maxEntriesPerHour: 1000, maxClassEntriesPerHour: 1000 } },
+    breakers: { noEntryBeforeEndHours: 0 },
+    sizing: { targetVolPerHour: 1 },
+  };
+  writeFileSync(
+    join(dir, "polycopy.config.json"),
+    JSON.stringify({
+      polymarket: { backfillDays: 3650, resolutionCheckSec: 0.2, openMarketCheckSec: 0.2 },
+      wallets: followed.map((address) => ({ address })),
+      risk,
+    }),
+  );
+  return dir;
+}
+
+function start(dir: string, url: string, env: Record<string, string> = {}) {
+  const child = spawn(
+    process.execPath,
+    [MAIN, "run", "--source", "standin", "--url", url, "--no-serve", "--interval", "100"],
+    {
+      cwd: dir,
+      env: { ...process.env, POLYCOPY_LOG_LEVEL: "silent", DATABASE_URL: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (d) => (out += d));
+  child.stderr!.on("data", (d) => (err += d));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once("exit", (code, signal) => r({ code, signal })),
+  );
+  // Bounded: a run that never exits fails the test with what it printed.
+  const exited = (ms = 60_000) =>
+    Promise.race([
+      exit,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => {
+          child.kill("SIGKILL");
+          reject(
+            new Error(`run did not exit in time; stdout: ${out.slice(-2000)} stderr: ${err.slice(-4000)}`),
+          );
+        }, ms).unref(),
+      ),
+    ]);
+  return { child, exited, out: () => out, err: () => err };
+}
+
+async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 60_000) {
+  const t0 = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+async function ledger(dir: string, marketId?: string) {
+  const store = await openStore({ dataDir: join(dir, "data") });
+  try {
+    const positions = await store.listPositions();
+    const inMarket = positions.filter((p) => p.marketId === marketId);
+    return {
+      cash: Number(await store.getKv("live:cash")),
+      positions,
+      qty: inMarket.reduce((s, p) => s + p.qty, 0),
+      realized: inMarket.reduce((s, p) => s + p.realized, 0),
+      resolutions: await store.listAudit({ kind: "resolution" }),
+      decisions: (await store.listAudit({ kind: "decision", limit: 1e7 })).length,
+      fills: (await store.listFills()).length,
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+describe("run --source standin settles held positions when their market resolves", () => {
+  let standin: Standin;
+  after(async () => standin?.close());
+
+  it("pays out once with the right amount, across kill -9 before and after the settlement's commit", async () => {
+    standin = await startStandin({ markets: data.markets, activity: initial, book: data.book, seed: 11 });
+    const dir = workdir();
+    // 1. Trade until the run holds a position; then stop the feed and let the run go idle.
+    const first = start(dir, standin.url, { POLYCOPY_TEST_CRASH_AT_SETTLE: "before-commit" });
+    await waitFor(() => first.out().includes("following 3 wallets"), "the run to follow");
+    let held = false;
+    for (let i = 0; i < later.length && !held; i += 20) {
+      for (const r of later.slice(i, i + 20)) {
+        standinSimMs = (ts(r) - shift) * 1000;
+        standin.publish(r);
+      }
+      await new Promise((r) => setTimeout(r, 60));
+      if (i % 200 === 0) held = (await ledger(dir)).positions.some((p) => p.qty > 0);
+    }
+    await waitFor(async () => (await ledger(dir)).positions.some((p) => p.qty > 0), "a position");
+    let prev = -1;
+    await waitFor(async () => {
+      const n = (await ledger(dir)).decisions;
+      const idle = n === prev;
+      prev = n;
+      return idle && (await new Promise((r) => setTimeout(() => r(true), 700)));
+    }, "the run to go idle");
+    const before = await ledger(dir);
+    // The market with the largest holding resolves (to the simulation's winner).
+    const biggest = [...before.positions].sort((a, b) => b.qty - a.qty)[0]!;
+    const M = biggest.marketId;
+    const winner = sim.resolutions.get(M)!.winnerIndex;
+    const heldM = before.positions.filter((p) => p.marketId === M && p.qty > 0);
+    const payout = heldM.filter((p) => p.outcomeIndex === winner).reduce((s, p) => s + p.qty, 0);
+    const cost = heldM.reduce((s, p) => s + p.cost, 0);
+    standin.resolve(M, winner);
+
+    // 2. Killed just before the settlement's commit: the ledger is untouched.
+    const ex1 = await first.exited();
+    assert.equal(ex1.signal, "SIGKILL", `the crash hook fired: ${first.err()}`);
+    const mid = await ledger(dir, M);
+    assert.equal(mid.cash, before.cash);
+    assert.equal(mid.resolutions.length, 0);
+    assert.deepEqual(mid.positions, before.positions);
+
+    // 3. Restart: settles, then is killed just after the commit.
+    const second = start(dir, standin.url, { POLYCOPY_TEST_CRASH_AT_SETTLE: "after-commit" });
+    const ex2 = await second.exited();
+    assert.equal(ex2.signal, "SIGKILL", `settled and killed after the commit: ${second.err()}`);
+    const settled = await ledger(dir, M);
+    assert.equal(settled.resolutions.length, 1);
+    assert.equal(settled.resolutions[0]!.subject, M);
+    assert.match(
+      settled.resolutions[0]!.message,
+      new RegExp(
+        `^market ${M} resolved, outcome ${winner} \\(\\w+\\) won, paid \\$${(payout / 1e6).toFixed(2)}`,
+      ),
+    );
+    assert.equal(settled.qty, 0, "the market's positions are closed");
+    assert.equal(settled.cash, before.cash + payout, "cash grew by the payout");
+    const realizedBefore = before.positions
+      .filter((p) => p.marketId === M)
+      .reduce((s, p) => s + p.realized, 0);
+    assert.equal(settled.realized, realizedBefore + payout - cost, "PnL = payout - cost");
+    assert.equal(settled.fills, before.fills);
+
+    // 4. Restart again: nothing paid twice.
+    const third = start(dir, standin.url);
+    await waitFor(() => third.out().includes("following 3 wallets"), "the third run to follow");
+    await new Promise((r) => setTimeout(r, 1500)); // several resolution checks
+    third.child.kill("SIGTERM");
+    const ex3 = await third.exited();
+    assert.equal(ex3.code, 0, third.err());
+    const end = await ledger(dir, M);
+    assert.equal(end.resolutions.length, 1, "settled exactly once");
+    assert.equal(end.cash, settled.cash);
+    assert.deepEqual(end.positions, settled.positions);
+  });
+});
