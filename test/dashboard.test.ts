@@ -69,16 +69,18 @@ describe("dashboard in chromium", () => {
     await eng?.store.close();
   });
 
-  const text = (sel: string) => page.locator(sel).first().textContent({ timeout: 5000 });
+  // Generous waits: they wait for the page on a loaded machine, they do not time it.
+  const WAIT = 15_000;
+  const text = (sel: string) => page.locator(sel).first().textContent({ timeout: WAIT });
   // Playwright's own selector engine does the polling: the page's CSP forbids evaluating strings, and
   // this project's TypeScript has no DOM types for function predicates.
   const waitForAttr = (sel: string, attr: string, value: string) =>
     page
       .locator(`${sel}[${attr}=${JSON.stringify(value)}]`)
       .first()
-      .waitFor({ timeout: 5000 });
+      .waitFor({ timeout: WAIT });
   const waitForText = (id: string, re: RegExp) =>
-    page.locator(`#${id}`).filter({ hasText: re }).waitFor({ timeout: 5000 });
+    page.locator(`#${id}`).filter({ hasText: re }).waitFor({ timeout: WAIT });
 
   it("loads the page and shows mode, equity, PnL and the wallets", async () => {
     ready();
@@ -90,7 +92,7 @@ describe("dashboard in chromium", () => {
     assert.equal(await text("#kill-switch-state"), "off");
 
     const row = page.locator(`[data-testid="wallet-row"][data-wallet="${WALLET}"]`);
-    await row.waitFor({ timeout: 5000 });
+    await row.waitFor({ timeout: WAIT });
     assert.equal(await row.locator(".class").textContent(), "directional");
     assert.equal(await row.locator(".pmm").textContent(), "0.12 [0.05, 0.20]");
     assert.equal(await row.locator(".score").textContent(), "0.80 [0.41, 1.20]");
@@ -101,7 +103,7 @@ describe("dashboard in chromium", () => {
 
     assert.equal(await page.locator('[data-testid="position-row"]').count(), 1);
     assert.match((await text('[data-testid="position-row"]')) ?? "", /20.*0\.450/);
-    await page.locator('[data-testid="decision-row"][data-key="seed-1"]').waitFor({ timeout: 5000 });
+    await page.locator('[data-testid="decision-row"][data-key="seed-1"]').waitFor({ timeout: WAIT });
     assert.equal(await page.locator("#comparison-section").isHidden(), true);
   });
 
@@ -120,7 +122,7 @@ describe("dashboard in chromium", () => {
       }),
     });
     const row = page.locator('[data-testid="decision-row"][data-key="live-1"]');
-    await row.waitFor({ timeout: 5000 });
+    await row.waitFor({ timeout: WAIT });
     assert.equal(await row.getAttribute("data-action"), "skipped");
     assert.match((await row.textContent()) ?? "", /filter\.rebalancing.*maker rebalancing fill/);
     // Newest on top.
@@ -129,6 +131,9 @@ describe("dashboard in chromium", () => {
       "live-1",
     );
 
+    // The engine's snapshot agrees with the event (as a real engine's would): a snapshot reload that
+    // lands after it (say, the page reconnecting on a loaded machine) shows the same money.
+    Object.assign(eng.state, { equity: 2_000_000_000, realized: 5_000_000, unrealized: 0 });
     eng.bus.emit({ type: "pnl", equity: 2_000_000_000, realized: 5_000_000, unrealized: 0, ts: Date.now() });
     await waitForText("equity", /^\$2,000\.00$/);
     // The equity chart got the new point: a polyline of at least two points, the last one at the top.
@@ -172,7 +177,7 @@ describe("dashboard in chromium", () => {
   it("lists breakers and resets one with the token", async () => {
     ready();
     const row = page.locator('[data-testid="breaker-row"][data-scope="class:market_maker"]');
-    await row.waitFor({ timeout: 5000 });
+    await row.waitFor({ timeout: WAIT });
     assert.equal(await row.getAttribute("data-state"), "HALTED");
     await row.locator('[data-testid="breaker-reset"]').click();
     await waitForAttr('[data-testid="breaker-row"][data-scope="class:market_maker"]', "data-state", "NORMAL");
@@ -190,7 +195,7 @@ describe("dashboard in chromium", () => {
     eng.state.wallets[0] = { ...eng.state.wallets[0]!, alias: '<img src=x onerror="window.pwned=1">' };
     await page.reload();
     const cmp = page.locator('[data-testid="comparison-row"][data-name="mm-aware"]');
-    await cmp.waitFor({ timeout: 5000 });
+    await cmp.waitFor({ timeout: WAIT });
     assert.match((await cmp.textContent()) ?? "", /8\.7%.*1\.40.*5\.0%.*48/);
     assert.equal(await page.locator('[data-testid="comparison-row"]').count(), 2);
     const row = page.locator(`[data-testid="wallet-row"][data-wallet="${WALLET}"]`);

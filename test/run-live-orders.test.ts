@@ -424,4 +424,63 @@ describe("polycopy run --live (against the stand-in CLOB)", () => {
     assert.deepEqual(l.reconcile.map((a) => a.subject).sort(), ["copy:a-unsent", "copy:b-sent"]);
     assert.equal(l.orders.filter((o) => o.status === "pending").length, 0);
   });
+
+  it("an order the CLOB took but never answered (and cannot be looked up): the run stops with it pending, the restart books its fills", async () => {
+    const st = await freshStandin(14);
+    const dir = workdir();
+    // Every POST /order is processed and its answer lost; the venue's lookups by hash fail too.
+    st.faults.dropAfterProcess = 1;
+    st.faults.unavailable = ["/data/orders", "/data/trades"];
+    const first = start(dir, st.url);
+    await waitFor(async () => first.out().includes("following 3 wallets"), "the first run to follow");
+    const publishing = publishAll(st);
+    let timer: NodeJS.Timeout | undefined;
+    const ex = await Promise.race([
+      first.exited,
+      new Promise<null>((r) => {
+        timer = setTimeout(() => r(null), 120_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    await publishing;
+    if (ex === null) first.child.kill("SIGKILL");
+    assert.ok(
+      ex !== null && ex.code !== 0,
+      `the run stops (it is still trading: ${first.out().slice(-300)})`,
+    );
+    assert.match(
+      first.err(),
+      /^error: stopping: order \S+ \(venue id 0x[0-9a-f]{64}\) got no answer from the CLOB and cannot be looked up: .*it stays pending and the next start settles it$/m,
+    );
+    const mid = await ledger(dir);
+    const lost = mid.orders.filter((o) => o.status === "pending");
+    assert.equal(lost.length, 1, "the one order sent stays pending, not rejected on a guess");
+    const order = lost[0]!;
+    assert.equal(st.clob.orders.size, 1, "the CLOB took exactly that order");
+    const trades = st.clob.trades.filter((t) => t.orderId === order.venueOrderId);
+    assert.ok(trades.length > 0, "and filled it");
+
+    st.faults.dropAfterProcess = 0;
+    st.faults.unavailable = [];
+    const second = start(dir, st.url);
+    await waitFor(async () => second.out().includes("following 3 wallets"), "the restart to follow");
+    assert.match(
+      second.out(),
+      new RegExp(`settled pending order ${reEscape(order.key)}: (partially_)?filled`),
+    );
+    await waitFor(async () => (await ledger(dir)).decisions >= laterTrades, "every new fill decided");
+    second.child.kill("SIGTERM");
+    assert.equal((await second.exited).code, 0, second.err());
+    const l = await ledger(dir);
+    assert.deepEqual(
+      l.fills
+        .filter((f) => f.orderKey === order.key)
+        .map((f) => f.key)
+        .sort(),
+      trades.map((t) => t.id).sort(),
+      "exactly the venue's trades of that order are booked",
+    );
+    assert.equal(new Set(l.decisionKeys).size, l.decisionKeys.length, "no leader fill decided twice");
+    assertLedgerMatchesVenue(l, st);
+  });
 });

@@ -114,4 +114,50 @@ describe("settlePendingOrders (Polymarket venue, stand-in CLOB)", () => {
       await store.close();
     }
   });
+
+  it("while running, a placement with no answer settles only its own order; the step's other orders stay to be sent", async () => {
+    const rig = await startRig({ clob: { cash: 1000 } });
+    rigs.push(rig);
+    const store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), "polycopy-settle-")) });
+    try {
+      const sent = contractOrder(MARKET, "BUY", 0.53, 20, "FAK", "copy:sent");
+      const next = contractOrder(MARKET, "BUY", 0.53, 10, "FAK", "copy:next");
+      const a = await rig.venue.prepareOrder(sent, MARKET);
+      const b = await rig.venue.prepareOrder(next, MARKET);
+      await store.insertOrder({ ...sent, venueOrderId: a.venueOrderId });
+      await store.insertOrder({ ...next, venueOrderId: b.venueOrderId });
+      assert.equal((await rig.venue.placeOrder(sent, MARKET)).status, "filled");
+      const bus = new EventBus();
+      const rec = new StepRecorder(bus);
+      const engine = new CopyEngine({
+        mode: "live",
+        strategy: "aware",
+        risk: DEFAULT_RISK_CONFIG,
+        clock: new ManualClock(Date.now()),
+        venue: new LiveBridge(new Map()),
+        markets: new Map([[MARKET.id, MARKET]]),
+        leaders: new Map(),
+        bus,
+      });
+      const settled = await settlePendingOrders({
+        store,
+        venue: rig.venue,
+        engine,
+        rec,
+        markets: new Map([[MARKET.id, MARKET]]),
+        keys: new Set(["copy:sent"]),
+        commit: () => store.commitStep(rec.take({ source: "test", value: "1" }, engine.breakers)),
+      });
+      assert.deepEqual(
+        settled.map((x) => [x.order.key, x.resolution.status]),
+        [["copy:sent", "filled"]],
+      );
+      const orders = new Map((await store.listOrders()).map((o) => [o.key, o]));
+      assert.equal(orders.get("copy:sent")?.status, "filled");
+      assert.equal(orders.get("copy:next")?.status, "pending", "not looked up, not cancelled");
+      assert.equal(engine.positions.get(sent.tokenId)?.qty, 20_000_000);
+    } finally {
+      await store.close();
+    }
+  });
 });

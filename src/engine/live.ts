@@ -9,7 +9,7 @@
 import { accumulate, analyzeWallets } from "../analytics/analyze.ts";
 import type { OrderBook } from "../domain/book.ts";
 import { ManualClock } from "../domain/clock.ts";
-import { PolycopyError } from "../domain/errors.ts";
+import { isPolycopyError, PolycopyError } from "../domain/errors.ts";
 import type { LeaderEvent } from "../domain/fill.ts";
 import type { Market } from "../domain/market.ts";
 import type { Order } from "../domain/order.ts";
@@ -312,6 +312,32 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
         try {
           result = await o.liveVenue.placeOrder(order, market);
         } catch (err) {
+          if (isPolycopyError(err, "UPSTREAM_ERROR") && order.venueOrderId) {
+            // No answer after every retry: the order may be on the book. It is pending in the ledger
+            // with its hash, so look it up and book what it did; if the CLOB cannot be asked, stop
+            // (throws) and let the next start settle it. Never call it rejected on a guess.
+            inner.emit({
+              type: "alert",
+              level: "warn",
+              message: `order ${order.key}: no answer from the CLOB (${err.message}); looking it up by its hash`,
+              ts: Date.now(),
+            });
+            await settlePendingOrders({
+              store,
+              venue: o.liveVenue,
+              engine,
+              rec,
+              markets,
+              keys: new Set([order.key]),
+              commit: () =>
+                store.commitStep(
+                  rec.take({ source: "live:engine", value: String(e.ts) }, engine.breakers, {
+                    [CASH_KEY]: String(engine.cash),
+                  }),
+                ),
+            });
+            continue;
+          }
           error = err instanceof Error ? err.message : String(err);
         }
       }

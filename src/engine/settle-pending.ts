@@ -85,13 +85,20 @@ export interface SettlePendingOptions {
   /** Commits what the recorder holds (one order's settlement per commit). */
   commit: () => Promise<void>;
   now?: () => number;
+  /**
+   * Only these order keys (default: every pending order). While running, a placement that got no
+   * answer settles just its own order; the rest of the step's orders are still to be sent.
+   */
+  keys?: ReadonlySet<string>;
 }
 
 /** Settles every pending order; returns them with their resolutions. Throws RECONCILE_FAILED when the venue cannot be asked. */
 export async function settlePendingOrders(
   o: SettlePendingOptions,
 ): Promise<{ order: Order; resolution: PendingResolution }[]> {
-  const pending = await o.store.listOrders({ status: ["pending"] });
+  const pending = (await o.store.listOrders({ status: ["pending"] })).filter(
+    (x) => !o.keys || o.keys.has(x.key),
+  );
   const out: { order: Order; resolution: PendingResolution }[] = [];
   if (pending.length === 0) return out;
   const booked = new Set((await o.store.listFills()).map((f) => f.key));
@@ -118,7 +125,9 @@ export async function settlePendingOrders(
         const msg = (e instanceof Error ? e.message : String(e)).replace(/\s+/g, " ");
         throw new PolycopyError(
           "RECONCILE_FAILED",
-          `refusing to trade: cannot ask the venue about order ${order.key} (venue id ${id}) left pending when the bot stopped: ${msg}; start again once the CLOB answers`,
+          o.keys
+            ? `stopping: order ${order.key} (venue id ${id}) got no answer from the CLOB and cannot be looked up: ${msg}; it stays pending and the next start settles it`
+            : `refusing to trade: cannot ask the venue about order ${order.key} (venue id ${id}) left pending when the bot stopped: ${msg}; start again once the CLOB answers`,
           { userFacing: true },
         );
       }
