@@ -4,9 +4,6 @@
  * and a restart after a kill -9 settles the orders it left pending by asking the venue about them.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { simulate } from "../src/sim/simulate.ts";
@@ -14,9 +11,9 @@ import { standinDataFromSim, toClobBook } from "../src/standin/from-sim.ts";
 import { type Standin, startStandin } from "../src/standin/server.ts";
 import { openStore } from "../src/store/open.ts";
 import { safeWalletOf } from "../src/venues/polymarket-wallets.ts";
+import { busiestAfter, LOOSE_RISK, runFolder, startRun, waitFor } from "./live-run.fixture.ts";
 import { TEST_ADDRESS, TEST_CREDS, TEST_KEY } from "./venue.fixture.ts";
 
-const MAIN = new URL("../src/cli/main.ts", import.meta.url).pathname;
 const sim = simulate({ seed: 5, days: 30, walletsPerStyle: 3, markets: 40 });
 const data = standinDataFromSim(sim);
 // Follow the last days, and shift simulated time so that they happen now: the engine's clock is the
@@ -33,14 +30,7 @@ for (const m of data.markets) {
 }
 for (const r of data.activity) r.timestamp = Number(r.timestamp) + shift;
 const ts = (r: Record<string, unknown>) => Number(r.timestamp);
-const counts = new Map<string, number>();
-for (const r of data.activity)
-  if (ts(r) >= cut && r.type === "TRADE")
-    counts.set(String(r.proxyWallet), (counts.get(String(r.proxyWallet)) ?? 0) + 1);
-const followed = [...counts.entries()]
-  .sort((a, b) => b[1] - a[1])
-  .slice(0, 3)
-  .map(([w]) => w);
+const followed = busiestAfter(data.activity, cut, 3);
 const initial = data.activity.filter((r) => ts(r) < cut);
 const later = data.activity.filter((r) => ts(r) >= cut && followed.includes(String(r.proxyWallet)));
 const laterTrades = later.filter((r) => r.type === "TRADE").length;
@@ -65,33 +55,12 @@ const ENV = {
 };
 
 function workdir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "polycopy-live-orders-"));
-  // Loose filters so that the followed market makers' drifts are copied and orders really flow.
-  const risk = {
-    filters: {
-      mmDriftThreshold: 0,
-      mmMinFillsInMarket: 0,
-      stalenessTolerance: 1,
-      maxSpread: 1,
-      minDepthMultiple: 0,
-      minEdge: -1,
-      maxFeeShare: 1,
-      followRecommendations: false,
-    },
-    profiles: { market_maker: { copyRatio: 3, maxEntriesPerHour: 1000, maxClassEntriesPerHour: 1000 } },
-    breakers: { noEntryBeforeEndHours: 0 },
-    sizing: { targetVolPerHour: 1 },
-  };
-  writeFileSync(
-    join(dir, "polycopy.config.json"),
-    JSON.stringify({
-      // A Safe funder (signature type 2): the stand-in checks maker = the key's Safe on every order.
-      polymarket: { backfillDays: 3650, signatureType: "GNOSIS_SAFE", funder: safeWalletOf(TEST_ADDRESS) },
-      wallets: followed.map((address) => ({ address })),
-      risk,
-    }),
-  );
-  return dir;
+  return runFolder("polycopy-live-orders-", {
+    // A Safe funder (signature type 2): the stand-in checks maker = the key's Safe on every order.
+    polymarket: { backfillDays: 3650, signatureType: "GNOSIS_SAFE", funder: safeWalletOf(TEST_ADDRESS) },
+    wallets: followed.map((address) => ({ address })),
+    risk: LOOSE_RISK,
+  });
 }
 
 async function ledger(dir: string) {
@@ -118,28 +87,8 @@ async function ledger(dir: string) {
   }
 }
 
-async function waitFor(cond: () => Promise<boolean>, what: string, ms = 60_000) {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 function start(dir: string, url: string, env: Record<string, string> = {}) {
-  const child = spawn(
-    process.execPath,
-    [MAIN, "run", "--source", "standin", "--url", url, "--live", "--no-serve", "--interval", "100"],
-    { cwd: dir, env: { ...process.env, ...ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.once("exit", (code, signal) => r({ code, signal })),
-  );
-  return { child, exited, out: () => out, err: () => err };
+  return startRun(dir, url, { live: true, env: { ...ENV, ...env } });
 }
 
 const started: Standin[] = [];
@@ -203,32 +152,13 @@ describe("polycopy run --live (against the stand-in CLOB)", () => {
       seed: 9,
     });
     const dir = workdir();
-    const child = spawn(
-      process.execPath,
-      [MAIN, "run", "--source", "standin", "--url", standin.url, "--live", "--no-serve", "--interval", "100"],
-      {
-        cwd: dir,
-        env: { ...process.env, ...ENV },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    const exited = new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
-    await waitFor(async () => out.includes("following 3 wallets"), "the live run to follow");
-    assert.match(out, /LIVE TRADING on http:\/\/127\.0\.0\.1/);
-    for (let i = 0; i < later.length; i += 20) {
-      for (const r of later.slice(i, i + 20)) {
-        standinNow = ts(r);
-        standin.publish(r);
-      }
-      await new Promise((r) => setTimeout(r, 40));
-    }
+    const run = start(dir, standin.url);
+    await waitFor(async () => run.out().includes("following 3 wallets"), "the live run to follow");
+    assert.match(run.out(), /LIVE TRADING on http:\/\/127\.0\.0\.1/);
+    await publishAll(standin);
     await waitFor(async () => (await ledger(dir)).decisions >= laterTrades, "every new fill decided");
-    child.kill("SIGTERM");
-    assert.equal(await exited, 0, err);
+    run.child.kill("SIGTERM");
+    assert.equal((await run.exited).code, 0, run.err());
     const l = await ledger(dir);
     const sent = l.orders.filter((o) => o.status !== "pending");
     assert.ok(

@@ -4,17 +4,14 @@
  * settlement's commit.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { simulate } from "../src/sim/simulate.ts";
 import { standinDataFromSim } from "../src/standin/from-sim.ts";
 import { type Standin, startStandin } from "../src/standin/server.ts";
 import { openStore } from "../src/store/open.ts";
+import { busiestAfter, LOOSE_RISK, runFolder, startRun, waitFor } from "./live-run.fixture.ts";
 
-const MAIN = new URL("../src/cli/main.ts", import.meta.url).pathname;
 const sim = simulate({ seed: 5, days: 30, walletsPerStyle: 3, markets: 40 });
 // Follow the last days, shifted so that they happen now (the run's clock is the wall clock).
 const simCutMs = sim.params.startTs + 24 * 86_400_000;
@@ -27,85 +24,21 @@ for (const m of data.markets)
 for (const r of data.activity) r.timestamp = Number(r.timestamp) + shift;
 const cut = Math.floor(simCutMs / 1000) + shift;
 const ts = (r: Record<string, unknown>) => Number(r.timestamp);
-const counts = new Map<string, number>();
-for (const r of data.activity)
-  if (ts(r) >= cut && r.type === "TRADE")
-    counts.set(String(r.proxyWallet), (counts.get(String(r.proxyWallet)) ?? 0) + 1);
-const followed = [...counts.entries()]
-  .sort((a, b) => b[1] - a[1])
-  .slice(0, 3)
-  .map(([w]) => w);
+const followed = busiestAfter(data.activity, cut, 3);
 const initial = data.activity.filter((r) => ts(r) < cut);
 const later = data.activity.filter((r) => ts(r) >= cut && followed.includes(String(r.proxyWallet)));
 
 function workdir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "polycopy-live-resolve-"));
   // Loose filters so that orders flow; resolution checks every 200 ms.
-  const risk = {
-    filters: {
-      mmDriftThreshold: 0,
-      mmMinFillsInMarket: 0,
-      stalenessTolerance: 1,
-      maxSpread: 1,
-      minDepthMultiple: 0,
-      minEdge: -1,
-      maxFeeShare: 1,
-      followRecommendations: false,
-    },
-    profiles: { market_maker: { copyRatio: 3, maxEntriesPerHour: 1000, maxClassEntriesPerHour: 1000 } },
-    breakers: { noEntryBeforeEndHours: 0 },
-    sizing: { targetVolPerHour: 1 },
-  };
-  writeFileSync(
-    join(dir, "polycopy.config.json"),
-    JSON.stringify({
-      polymarket: { backfillDays: 3650, resolutionCheckSec: 0.2, openMarketCheckSec: 0.2 },
-      wallets: followed.map((address) => ({ address })),
-      risk,
-    }),
-  );
-  return dir;
+  return runFolder("polycopy-live-resolve-", {
+    polymarket: { backfillDays: 3650, resolutionCheckSec: 0.2, openMarketCheckSec: 0.2 },
+    wallets: followed.map((address) => ({ address })),
+    risk: LOOSE_RISK,
+  });
 }
 
 function start(dir: string, url: string, env: Record<string, string> = {}) {
-  const child = spawn(
-    process.execPath,
-    [MAIN, "run", "--source", "standin", "--url", url, "--no-serve", "--interval", "100"],
-    {
-      cwd: dir,
-      env: { ...process.env, POLYCOPY_LOG_LEVEL: "silent", DATABASE_URL: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (err += d));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.once("exit", (code, signal) => r({ code, signal })),
-  );
-  // Bounded: a run that never exits fails the test with what it printed.
-  const exited = (ms = 60_000) =>
-    Promise.race([
-      exit,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => {
-          child.kill("SIGKILL");
-          reject(
-            new Error(`run did not exit in time; stdout: ${out.slice(-2000)} stderr: ${err.slice(-4000)}`),
-          );
-        }, ms).unref(),
-      ),
-    ]);
-  return { child, exited, out: () => out, err: () => err };
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 60_000) {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  return startRun(dir, url, { env });
 }
 
 async function ledger(dir: string, marketId?: string) {
@@ -165,7 +98,7 @@ describe("run --source standin settles held positions when their market resolves
     standin.resolve(M, winner);
 
     // 2. Killed just before the settlement's commit: the ledger is untouched.
-    const ex1 = await first.exited();
+    const ex1 = await first.exitedWithin();
     assert.equal(ex1.signal, "SIGKILL", `the crash hook fired: ${first.err()}`);
     const mid = await ledger(dir, M);
     assert.equal(mid.cash, before.cash);
@@ -174,7 +107,7 @@ describe("run --source standin settles held positions when their market resolves
 
     // 3. Restart: settles, then is killed just after the commit.
     const second = start(dir, standin.url, { POLYCOPY_TEST_CRASH_AT_SETTLE: "after-commit" });
-    const ex2 = await second.exited();
+    const ex2 = await second.exitedWithin();
     assert.equal(ex2.signal, "SIGKILL", `settled and killed after the commit: ${second.err()}`);
     const settled = await ledger(dir, M);
     assert.equal(settled.resolutions.length, 1);
@@ -198,7 +131,7 @@ describe("run --source standin settles held positions when their market resolves
     await waitFor(() => third.out().includes("following 3 wallets"), "the third run to follow");
     await new Promise((r) => setTimeout(r, 1500)); // several resolution checks
     third.child.kill("SIGTERM");
-    const ex3 = await third.exited();
+    const ex3 = await third.exitedWithin();
     assert.equal(ex3.code, 0, third.err());
     const end = await ledger(dir, M);
     assert.equal(end.resolutions.length, 1, "settled exactly once");

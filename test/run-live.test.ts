@@ -1,15 +1,12 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { simulate } from "../src/sim/simulate.ts";
 import { standinDataFromSim } from "../src/standin/from-sim.ts";
 import { type Standin, startStandin } from "../src/standin/server.ts";
 import { openStore } from "../src/store/open.ts";
+import { busiestAfter, runFolder, startRun, waitFor } from "./live-run.fixture.ts";
 
-const MAIN = new URL("../src/cli/main.ts", import.meta.url).pathname;
 const sim = simulate({ seed: 5, days: 30, walletsPerStyle: 3, markets: 40 });
 const data = standinDataFromSim(sim);
 const cut = Math.floor((sim.params.startTs + 15 * 86_400_000) / 1000);
@@ -19,15 +16,7 @@ const rec = (r: Record<string, unknown>) => ({
   type: String(r.type),
 });
 // Follow the four wallets with the most trades after the cut.
-const counts = new Map<string, number>();
-for (const r of data.activity) {
-  const x = rec(r);
-  if (x.ts >= cut && x.type === "TRADE") counts.set(x.user, (counts.get(x.user) ?? 0) + 1);
-}
-const followed = [...counts.entries()]
-  .sort((a, b) => b[1] - a[1])
-  .slice(0, 4)
-  .map(([w]) => w);
+const followed = busiestAfter(data.activity, cut, 4);
 const initial = data.activity.filter((r) => rec(r).ts < cut);
 const later = data.activity.filter(
   (r) => rec(r).ts >= cut && rec(r).ts < cut + 4 * 86_400 && followed.includes(rec(r).user),
@@ -35,31 +24,7 @@ const later = data.activity.filter(
 const laterTrades = later.filter((r) => rec(r).type === "TRADE").length;
 
 function start(dir: string, url: string, env: Record<string, string> = {}) {
-  const child = spawn(
-    process.execPath,
-    [MAIN, "run", "--source", "standin", "--url", url, "--no-serve", "--interval", "100"],
-    {
-      cwd: dir,
-      env: { ...process.env, POLYCOPY_LOG_LEVEL: "silent", DATABASE_URL: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (err += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.once("exit", (code, signal) => r({ code, signal })),
-  );
-  return { child, exited, out: () => out, err: () => err };
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string, ms = 60_000) {
-  const t0 = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  return startRun(dir, url, { env });
 }
 
 async function decisions(dir: string) {
@@ -76,12 +41,10 @@ async function decisions(dir: string) {
 }
 
 function workdir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "polycopy-live-"));
-  writeFileSync(
-    join(dir, "polycopy.config.json"),
-    JSON.stringify({ polymarket: { backfillDays: 3650 }, wallets: followed.map((address) => ({ address })) }),
-  );
-  return dir;
+  return runFolder("polycopy-live-", {
+    polymarket: { backfillDays: 3650 },
+    wallets: followed.map((address) => ({ address })),
+  });
 }
 
 function publishAll(s: Standin): Promise<void> {

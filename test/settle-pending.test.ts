@@ -18,6 +18,23 @@ import { openStore } from "../src/store/open.ts";
 import { contractOrder } from "../src/venues/venue.contract.ts";
 import { MARKET, type Rig, startRig } from "./venue.fixture.ts";
 
+/** A live-mode engine with nothing open, and the recorder that commits its steps. */
+function liveEngine() {
+  const bus = new EventBus();
+  const rec = new StepRecorder(bus);
+  const engine = new CopyEngine({
+    mode: "live",
+    strategy: "aware",
+    risk: DEFAULT_RISK_CONFIG,
+    clock: new ManualClock(Date.now()),
+    venue: new LiveBridge(new Map()),
+    markets: new Map([[MARKET.id, MARKET]]),
+    leaders: new Map(),
+    bus,
+  });
+  return { engine, rec };
+}
+
 describe("settlePendingOrders (Polymarket venue, stand-in CLOB)", () => {
   const rigs: Rig[] = [];
   after(async () => {
@@ -45,18 +62,7 @@ describe("settlePendingOrders (Polymarket venue, stand-in CLOB)", () => {
       assert.equal((await rig.venue.placeOrder(part, MARKET)).status, "partially_filled");
       assert.equal(rig.standin.clob.orders.get(b.venueOrderId)?.status, "LIVE");
 
-      const bus = new EventBus();
-      const rec = new StepRecorder(bus);
-      const engine = new CopyEngine({
-        mode: "live",
-        strategy: "aware",
-        risk: DEFAULT_RISK_CONFIG,
-        clock: new ManualClock(Date.now()),
-        venue: new LiveBridge(new Map()),
-        markets: new Map([[MARKET.id, MARKET]]),
-        leaders: new Map(),
-        bus,
-      });
+      const { engine, rec } = liveEngine();
       const cashBefore = engine.cash;
       const settled = await settlePendingOrders({
         store,
@@ -127,18 +133,7 @@ describe("settlePendingOrders (Polymarket venue, stand-in CLOB)", () => {
       await store.insertOrder({ ...sent, venueOrderId: a.venueOrderId });
       await store.insertOrder({ ...next, venueOrderId: b.venueOrderId });
       assert.equal((await rig.venue.placeOrder(sent, MARKET)).status, "filled");
-      const bus = new EventBus();
-      const rec = new StepRecorder(bus);
-      const engine = new CopyEngine({
-        mode: "live",
-        strategy: "aware",
-        risk: DEFAULT_RISK_CONFIG,
-        clock: new ManualClock(Date.now()),
-        venue: new LiveBridge(new Map()),
-        markets: new Map([[MARKET.id, MARKET]]),
-        leaders: new Map(),
-        bus,
-      });
+      const { engine, rec } = liveEngine();
       const settled = await settlePendingOrders({
         store,
         venue: rig.venue,
