@@ -10,13 +10,14 @@ import { after, describe, it } from "node:test";
 import { ManualClock } from "../src/domain/clock.ts";
 import { EventBus } from "../src/engine/bus.ts";
 import { CopyEngine } from "../src/engine/engine.ts";
-import { LiveBridge } from "../src/engine/live.ts";
+import { LiveBridge, reconcileLive } from "../src/engine/live.ts";
+import { resolutionKey } from "../src/engine/resolutions.ts";
 import { settlePendingOrders } from "../src/engine/settle-pending.ts";
 import { StepRecorder } from "../src/engine/step-recorder.ts";
 import { DEFAULT_RISK_CONFIG } from "../src/risk/config.ts";
 import { openStore } from "../src/store/open.ts";
 import { contractOrder } from "../src/venues/venue.contract.ts";
-import { MARKET, type Rig, startRig } from "./venue.fixture.ts";
+import { MARKET, NO, type Rig, startRig, YES } from "./venue.fixture.ts";
 
 /** A live-mode engine with nothing open, and the recorder that commits its steps. */
 function liveEngine() {
@@ -151,6 +152,91 @@ describe("settlePendingOrders (Polymarket venue, stand-in CLOB)", () => {
       assert.equal(orders.get("copy:sent")?.status, "filled");
       assert.equal(orders.get("copy:next")?.status, "pending", "not looked up, not cancelled");
       assert.equal(engine.positions.get(sent.tokenId)?.qty, 20_000_000);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("reconcileLive: a resolved market the user redeemed while the bot was stopped", () => {
+  const rigs: Rig[] = [];
+  after(async () => {
+    for (const r of rigs) await r.close();
+  });
+
+  it("books the payout and closes the positions when the venue no longer holds the tokens; leaves them while it does", async () => {
+    const rig = await startRig({ clob: { cash: 1000 } });
+    rigs.push(rig);
+    const store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), "polycopy-redeem-")) });
+    try {
+      const { engine, rec } = liveEngine();
+      const held = (tokenId: string, outcomeIndex: number, qty: number, cost: number) => ({
+        marketId: MARKET.id,
+        tokenId,
+        outcomeIndex,
+        qty,
+        cost,
+        realized: 0,
+        openedTs: 1,
+        updatedTs: 1,
+      });
+      // 20 YES (cost 9 USD) and 5 NO (cost 3 USD); YES won; the wallet holds neither any more.
+      const positions = [held(YES, 0, 20_000_000, 9_000_000), held(NO, 1, 5_000_000, 3_000_000)];
+      engine.restore({
+        positions,
+        cash: 100_000_000,
+        origins: [],
+        breakers: [],
+        killSwitch: false,
+        decidedKeys: [],
+      });
+      const marker = { winnerIndex: 0, payoutMicros: 20_000_000, status: "awaiting_redeem", ts: 1 };
+      await store.setKv(resolutionKey(MARKET.id), JSON.stringify(marker));
+      const opts = {
+        store,
+        venue: rig.venue,
+        engine,
+        rec,
+        markets: new Map([[MARKET.id, MARKET]]),
+        commit: () => store.commitStep(rec.take({ source: "test", value: "1" }, engine.breakers)),
+      };
+      await reconcileLive(opts);
+      assert.equal(engine.cash, 120_000_000, "20 winning shares paid 1 USD each");
+      assert.equal(engine.positions.get(YES)?.qty, 0);
+      assert.equal(engine.positions.get(NO)?.qty, 0);
+      assert.equal(engine.positions.get(YES)?.realized, 11_000_000);
+      assert.equal(engine.positions.get(NO)?.realized, -3_000_000);
+      assert.equal(JSON.parse((await store.getKv(resolutionKey(MARKET.id)))!).status, "settled");
+      const audit = await store.listAudit({ kind: "resolution" });
+      assert.equal(audit.length, 1);
+      assert.match(audit[0]!.message, /redeemed on the venue while the bot was stopped: booked \$20\.00/);
+      assert.deepEqual(
+        (await store.listPositions()).filter((p) => p.qty > 0),
+        [],
+        "the ledger's positions are closed too",
+      );
+      // Run again: nothing more to book.
+      await reconcileLive(opts);
+      assert.equal(engine.cash, 120_000_000);
+      assert.equal((await store.listAudit({ kind: "resolution" })).length, 1);
+
+      // Not redeemed yet: the wallet still holds the tokens, so nothing is booked and the check passes.
+      const bought = await rig.venue.placeOrder(contractOrder(MARKET, "BUY", 0.53, 10, "FAK", "buy"), MARKET);
+      const qty = bought.fills.reduce((t, f) => t + f.qty, 0);
+      assert.ok(qty > 0);
+      const fresh = liveEngine();
+      fresh.engine.restore({
+        positions: [held(YES, 0, qty, 5_000_000)],
+        cash: 50_000_000,
+        origins: [],
+        breakers: [],
+        killSwitch: false,
+        decidedKeys: [],
+      });
+      await store.setKv(resolutionKey(MARKET.id), JSON.stringify(marker));
+      await reconcileLive({ ...opts, engine: fresh.engine, rec: fresh.rec });
+      assert.equal(fresh.engine.cash, 50_000_000);
+      assert.equal(fresh.engine.positions.get(YES)?.qty, qty);
     } finally {
       await store.close();
     }

@@ -763,13 +763,16 @@ export class CopyEngine {
     }
   }
 
-  /** Market resolution: pay out every position in the market. */
-  resolve(marketId: string, winnerIndex: number, ts: number): void {
+  /**
+   * Market resolution: pay out every position in the market. `redeemed`: the tokens were already
+   * redeemed on the venue (live, by the user), so each winning share paid 1 USD there.
+   */
+  resolve(marketId: string, winnerIndex: number, ts: number, redeemed = false): void {
     if (ts > this.o.clock.now()) this.o.clock.set(ts);
     for (const [token, p] of this.positions) {
       if (p.marketId !== marketId || p.qty <= 0) continue;
       const won = p.outcomeIndex === winnerIndex;
-      const pay = this.o.venue.settle(token, won);
+      const pay = redeemed ? (won ? p.qty : 0) : this.o.venue.settle(token, won);
       this.cash += pay;
       const pnl = fromMicros(pay - p.cost);
       this.#consumeOrigin(token, p.qty, null, pnl);

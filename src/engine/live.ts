@@ -13,6 +13,7 @@ import { isPolycopyError, PolycopyError } from "../domain/errors.ts";
 import type { LeaderEvent } from "../domain/fill.ts";
 import type { Market } from "../domain/market.ts";
 import type { Order } from "../domain/order.ts";
+import type { Position } from "../domain/position.ts";
 import type { WalletClass } from "../domain/wallet.ts";
 import type { PolymarketAdapter } from "../polymarket/adapter.ts";
 import type { RiskConfig } from "../risk/config.ts";
@@ -22,7 +23,7 @@ import { SimulatedVenue } from "../venues/simulated.ts";
 import type { PlaceOrderResult, Venue } from "../venues/venue.ts";
 import { EventBus } from "./bus.ts";
 import { CopyEngine, type ExecutionVenue, type LeaderProfile } from "./engine.ts";
-import { ResolutionWatcher, StepLock } from "./resolutions.ts";
+import { type ResolutionMarker, ResolutionWatcher, resolutionKey, StepLock } from "./resolutions.ts";
 import { type SettlePendingOptions, settlePendingOrders } from "./settle-pending.ts";
 import { StepRecorder } from "./step-recorder.ts";
 
@@ -103,10 +104,14 @@ export async function reconcileLive(
   const settled = await settlePendingOrders(o);
   for (const { order, resolution: r } of settled)
     o.status?.(`settled pending order ${order.key}: ${r.status} (${r.reason})`);
-  const ledgerOpen = new Map(
+  let ledgerOpen = new Map(
     [...o.engine.positions.values()].filter((p) => p.qty > 0).map((p) => [p.tokenId, p.qty]),
   );
   const bal = await o.venue.balances([...ledgerOpen.keys()]);
+  if (await bookRedemptions(o, bal.tokens))
+    ledgerOpen = new Map(
+      [...o.engine.positions.values()].filter((p) => p.qty > 0).map((p) => [p.tokenId, p.qty]),
+    );
   const problems: string[] = [];
   for (const [token, qty] of ledgerOpen) {
     const v = bal.tokens[token] ?? 0;
@@ -121,6 +126,50 @@ export async function reconcileLive(
       },
     );
   }
+}
+
+/**
+ * The bot asks the user to redeem resolved markets (it does not redeem on-chain). A market marked
+ * awaiting redemption whose tokens are all gone from the venue was redeemed while the bot was
+ * stopped: book the payout (1 USD per winning share) and close the positions, audited, before the
+ * balance check. Returns whether anything was booked.
+ */
+async function bookRedemptions(
+  o: SettlePendingOptions & { status?: (m: string) => void },
+  venueTokens: Readonly<Record<string, number>>,
+): Promise<boolean> {
+  const byMarket = new Map<string, Position[]>();
+  for (const p of o.engine.positions.values()) {
+    if (p.qty <= 0) continue;
+    const list = byMarket.get(p.marketId) ?? [];
+    list.push(p);
+    byMarket.set(p.marketId, list);
+  }
+  let booked = false;
+  for (const [marketId, held] of byMarket) {
+    const raw = await o.store.getKv(resolutionKey(marketId));
+    if (raw === undefined) continue;
+    const marker = JSON.parse(raw) as ResolutionMarker;
+    if (marker.status !== "awaiting_redeem") continue;
+    if (held.some((p) => (venueTokens[p.tokenId] ?? 0) > 0)) continue; // not (fully) redeemed yet
+    const ts = (o.now ?? Date.now)();
+    const before = o.engine.cash;
+    o.engine.resolve(marketId, marker.winnerIndex, ts, true);
+    const paid = o.engine.cash - before;
+    const message = `market ${marketId} was redeemed on the venue while the bot was stopped: booked $${(paid / 1e6).toFixed(2)} for outcome ${marker.winnerIndex}`;
+    o.rec.noteAudit({
+      ts,
+      kind: "resolution",
+      subject: marketId,
+      message,
+      data: { ...marker, paidMicros: paid },
+    });
+    o.rec.noteKv(resolutionKey(marketId), JSON.stringify({ ...marker, status: "settled", ts }));
+    await o.commit();
+    o.status?.(message);
+    booked = true;
+  }
+  return booked;
 }
 
 export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {

@@ -40,6 +40,7 @@ export class StepRecorder {
   #fills: OurFill[] = [];
   #positions = new Map<string, Position>();
   #audit: AuditEntry[] = [];
+  #kv: Record<string, string> = {};
   #breakers = new Set<string>();
   /** When false, events are recorded but not forwarded (replaying history). */
   forwarding = true;
@@ -82,6 +83,11 @@ export class StepRecorder {
   }
 
   /** Adds an audit entry that no engine event carries (startup reconciliation). */
+  /** A key-value write that belongs to this step (committed with it, atomically). */
+  noteKv(key: string, value: string): void {
+    this.#kv[key] = value;
+  }
+
   noteAudit(entry: AuditEntry): void {
     this.#audit.push(entry);
   }
@@ -115,6 +121,7 @@ export class StepRecorder {
     breakers: ReadonlyMap<string, BreakerRecord>,
     kv?: Record<string, string>,
   ): EngineStep {
+    const allKv = { ...this.#kv, ...kv };
     const step: EngineStep = {
       cursor,
       orders: [...this.#orders.values()],
@@ -122,7 +129,7 @@ export class StepRecorder {
       positions: [...this.#positions.values()],
       audit: this.#audit,
       breakers: [...this.#breakers].map((s) => breakers.get(s)).filter((b): b is BreakerRecord => !!b),
-      ...(kv ? { kv } : {}),
+      ...(Object.keys(allKv).length > 0 ? { kv: allKv } : {}),
     };
     this.reset();
     return step;
@@ -133,6 +140,7 @@ export class StepRecorder {
     this.#fills = [];
     this.#positions = new Map();
     this.#audit = [];
+    this.#kv = {};
     this.#breakers = new Set();
   }
 }
