@@ -57,7 +57,12 @@ const ENV = {
 function workdir(): string {
   return runFolder("polycopy-live-orders-", {
     // A Safe funder (signature type 2): the stand-in checks maker = the key's Safe on every order.
-    polymarket: { backfillDays: 3650, signatureType: "GNOSIS_SAFE", funder: safeWalletOf(TEST_ADDRESS) },
+    polymarket: {
+      backfillDays: 3650,
+      signatureType: "GNOSIS_SAFE",
+      funder: safeWalletOf(TEST_ADDRESS),
+      workingOrderWaitSec: 0.5,
+    },
     wallets: followed.map((address) => ({ address })),
     risk: LOOSE_RISK,
   });
@@ -97,13 +102,13 @@ after(async () => {
   for (const st of started) await st.close().catch(() => {});
 });
 
-async function freshStandin(seed: number): Promise<Standin> {
+async function freshStandin(seed: number, clob: { fakLiveMs?: number } = {}): Promise<Standin> {
   standinNow = cut;
   const st = await startStandin({
     markets: data.markets,
     activity: initial,
     book: liveBook,
-    clob: { cash: 1_000_000 },
+    clob: { cash: 1_000_000, ...clob },
     seed,
   });
   started.push(st);
@@ -412,5 +417,45 @@ describe("polycopy run --live (against the stand-in CLOB)", () => {
     );
     assert.equal(new Set(l.decisionKeys).size, l.decisionKeys.length, "no leader fill decided twice");
     assertLedgerMatchesVenue(l, st);
+  });
+
+  it("orders the CLOB answers `live` are followed up: fills that arrive later are booked, none left open", async () => {
+    // Every FAK answers `live` and matches 300 ms later; the run looks each up after 0.5 s.
+    const st = await freshStandin(15, { fakLiveMs: 300 });
+    const dir = workdir();
+    const run = start(dir, st.url);
+    await waitFor(async () => run.out().includes("following 3 wallets"), "the run to follow");
+    await publishAll(st);
+    await waitFor(
+      async () => (await ledger(dir)).decisions >= laterTrades,
+      "every new fill decided",
+      120_000,
+    );
+    run.child.kill("SIGTERM");
+    assert.equal((await run.exited).code, 0, run.err());
+    const l = await ledger(dir);
+    assert.ok(st.clob.trades.length > 0, "the stand-in matched orders after answering `live`");
+    assert.deepEqual(
+      l.orders.filter((o) => o.status === "open" || o.status === "pending").map((o) => o.key),
+      [],
+      "every order reached a final state",
+    );
+    // The stand-in keeps every order it answered `live` (also those that later matched nothing).
+    const tradedAtVenue = [...st.clob.orders.entries()].filter(([, o]) => o.matched > 0).map(([id]) => id);
+    assert.deepEqual(
+      l.orders
+        .filter((o) => o.filledQty > 0)
+        .map((o) => o.venueOrderId)
+        .sort(),
+      tradedAtVenue.sort(),
+      "orders that traded at the venue = ledger orders that traded",
+    );
+    assert.deepEqual(
+      l.fills.map((f) => f.key).sort(),
+      st.clob.trades.map((t) => t.id).sort(),
+      "venue trades = ledger fills",
+    );
+    for (const o of l.orders.filter((x) => x.filledQty === 0 && x.venueOrderId))
+      assert.notEqual(st.clob.orders.get(o.venueOrderId!)?.status, "LIVE", `${o.key} does not rest`);
   });
 });

@@ -35,6 +35,8 @@ export const polymarketConfigSchema = z
     backfillDays: z.number().int().positive().max(3650).default(90),
     /** Seconds between resolution checks of held markets past their end date (live feeds). */
     resolutionCheckSec: z.number().positive().max(86_400).default(60),
+    /** Live: seconds an order the CLOB answered `live`/`delayed` gets before it is looked up (and cancelled if it rests). */
+    workingOrderWaitSec: z.number().nonnegative().max(60).default(2),
     /** Seconds between resolution checks of held markets before their end date (early resolutions). */
     openMarketCheckSec: z.number().positive().max(86_400).default(600),
     /** "auto" infers it from the funder (no funder: EOA; the key's proxy, Safe or deposit wallet). */

@@ -64,6 +64,8 @@ export interface LiveRunOptions {
   signal: AbortSignal;
   /** Send orders to this venue (live trading). Without it, a paper venue fills against live books. */
   liveVenue?: Venue;
+  /** Wait before settling an order the CLOB answered `live`/`delayed` (default 2 s). */
+  workingOrderWaitMs?: number;
   /** Test hook: SIGKILL after the N-th new order is filled, before its step is committed. */
   crashAfterOrder?: number;
   /** Test hook: SIGKILL after the N-th leader fill is decided, before its step is committed. */
@@ -91,6 +93,8 @@ export interface LiveRunResult {
 }
 
 const CASH_KEY = "live:cash";
+/** How long an order the CLOB still works (`live`/`delayed`) gets before it is looked up and settled. */
+const WORKING_ORDER_WAIT_MS = 2_000;
 const SINCE_KEY = "live:since";
 
 /**
@@ -342,12 +346,14 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
         }
       }
     }
+    const commitStep = () =>
+      store.commitStep(
+        rec.take({ source: "live:engine", value: String(e.ts) }, engine.breakers, {
+          [CASH_KEY]: String(engine.cash),
+        }),
+      );
     // The decision and the order (status pending, with its venue id) are committed before it is sent.
-    await store.commitStep(
-      rec.take({ source: "live:engine", value: String(e.ts) }, engine.breakers, {
-        [CASH_KEY]: String(engine.cash),
-      }),
-    );
+    await commitStep();
     for (const { order, market, refused } of sends) {
       let error = refused;
       let result: PlaceOrderResult = {
@@ -360,6 +366,22 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
           process.kill(process.pid, "SIGKILL");
         try {
           result = await o.liveVenue.placeOrder(order, market);
+          if (result.working) {
+            // The CLOB still works it (`live`/`delayed`): give it a moment, then settle it like a
+            // pending order (it still is one in the ledger): book its fills, and if it still rests,
+            // cancel it there first (polycopy's FAK/FOK orders must not rest). No fill left behind.
+            await new Promise((r) => setTimeout(r, o.workingOrderWaitMs ?? WORKING_ORDER_WAIT_MS));
+            await settlePendingOrders({
+              store,
+              venue: o.liveVenue,
+              engine,
+              rec,
+              markets,
+              keys: new Set([order.key]),
+              commit: commitStep,
+            });
+            continue;
+          }
         } catch (err) {
           if (isPolycopyError(err, "UPSTREAM_ERROR") && order.venueOrderId) {
             // No answer after every retry: the order may be on the book. It is pending in the ledger
@@ -378,12 +400,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
               rec,
               markets,
               keys: new Set([order.key]),
-              commit: () =>
-                store.commitStep(
-                  rec.take({ source: "live:engine", value: String(e.ts) }, engine.breakers, {
-                    [CASH_KEY]: String(engine.cash),
-                  }),
-                ),
+              commit: commitStep,
             });
             continue;
           }
@@ -404,11 +421,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
           process.kill(process.pid, "SIGKILL");
         engine.applyVenueResult(order, result);
       }
-      await store.commitStep(
-        rec.take({ source: "live:engine", value: String(e.ts) }, engine.breakers, {
-          [CASH_KEY]: String(engine.cash),
-        }),
-      );
+      await commitStep();
     }
     handled++;
   };

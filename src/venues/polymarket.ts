@@ -338,7 +338,8 @@ export class PolymarketVenue implements Venue {
     else
       status =
         filled >= qty ? "filled" : filled > 0 || resp.status === "matched" ? "partially_filled" : "open";
-    return { venueOrderId: id, status, fills };
+    const working = resp.status === "live" || resp.status === "delayed";
+    return { venueOrderId: id, status, fills, ...(working ? { working } : {}) };
   }
 
   async orderStatus(

@@ -8,6 +8,8 @@ export interface PlaceOrderResult {
   status: OrderStatus;
   /** Fills known at placement time; more may arrive later (FAK can report `live` and fill later). */
   fills: OurFill[];
+  /** The venue is still working the order (the CLOB answered `live` or `delayed`): fills may follow. */
+  working?: boolean;
 }
 
 export interface VenueOrderState {

@@ -129,6 +129,7 @@ export async function runLiveBot(o: {
         ? { crashAtSettle: crashSettle }
         : {}),
       resolutionCheckMs: cfg.polymarket.resolutionCheckSec * 1000,
+      workingOrderWaitMs: cfg.polymarket.workingOrderWaitSec * 1000,
       openMarketCheckMs: cfg.polymarket.openMarketCheckSec * 1000,
       onStatus: out,
       onReady: (e, l) => {
