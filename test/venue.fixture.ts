@@ -76,6 +76,8 @@ export async function startRig(
     clob?: StandinClobOptions;
     faults?: StandinFaults;
     seed?: number;
+    /** Delay before each REST answer (a network round trip). */
+    latencyMs?: number;
     venue?: Partial<PolymarketVenueOptions>;
   } = {},
 ): Promise<Rig> {
@@ -85,6 +87,7 @@ export async function startRig(
     book: clobBook,
     clob: o.clob ?? {},
     ...(o.faults ? { faults: o.faults } : {}),
+    ...(o.latencyMs ? { latencyMs: o.latencyMs } : {}),
     seed: o.seed ?? 1,
   });
   try {

@@ -314,9 +314,16 @@ export class PolymarketVenue implements Venue {
         { userFacing: true },
       );
     }
-    if (order.side === "BUY") await this.#checkCash(order, market, price, qty);
-
-    const signed = await this.#call("sign the order", () => this.#sign(order, price, qty, marketable));
+    // The SDK asks the CLOB for the tick size and neg-risk flag on every order it signs (0.2 takes
+    // neither as input), so the cash check overlaps the signing instead of adding a round trip.
+    // A signed order is only ever posted once the check passed; its error wins over a signing one.
+    const [cash, signing] = await Promise.allSettled([
+      order.side === "BUY" ? this.#checkCash(order, market, price, qty) : Promise.resolve(),
+      this.#call("sign the order", () => this.#sign(order, price, qty, marketable)),
+    ]);
+    if (cash.status === "rejected") throw cash.reason;
+    if (signing.status === "rejected") throw signing.reason;
+    const signed = signing.value;
     // The CLOB's order id is the signed order's EIP-712 hash: known before anything is sent.
     const id = orderHash(signed as unknown as WireOrder, market.negRisk);
     this.#byId.set(id, { key: order.key, market, outcomeIndex });
