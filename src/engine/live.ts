@@ -352,6 +352,9 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
           [CASH_KEY]: String(engine.cash),
         }),
       );
+    /** Looks one sent order up at the venue and books what it did (as a restart would). */
+    const settleOne = (venue: Venue, key: string) =>
+      settlePendingOrders({ store, venue, engine, rec, markets, keys: new Set([key]), commit: commitStep });
     // The decision and the order (status pending, with its venue id) are committed before it is sent.
     await commitStep();
     for (const { order, market, refused } of sends) {
@@ -371,15 +374,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
             // pending order (it still is one in the ledger): book its fills, and if it still rests,
             // cancel it there first (polycopy's FAK/FOK orders must not rest). No fill left behind.
             await new Promise((r) => setTimeout(r, o.workingOrderWaitMs ?? WORKING_ORDER_WAIT_MS));
-            await settlePendingOrders({
-              store,
-              venue: o.liveVenue,
-              engine,
-              rec,
-              markets,
-              keys: new Set([order.key]),
-              commit: commitStep,
-            });
+            await settleOne(o.liveVenue, order.key);
             continue;
           }
         } catch (err) {
@@ -393,15 +388,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
               message: `order ${order.key}: no answer from the CLOB (${err.message}); looking it up by its hash`,
               ts: Date.now(),
             });
-            await settlePendingOrders({
-              store,
-              venue: o.liveVenue,
-              engine,
-              rec,
-              markets,
-              keys: new Set([order.key]),
-              commit: commitStep,
-            });
+            await settleOne(o.liveVenue, order.key);
             continue;
           }
           error = err instanceof Error ? err.message : String(err);
