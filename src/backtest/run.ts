@@ -21,6 +21,9 @@ export interface History {
   bookAt(tokenId: string, ts: number): OrderBook;
 }
 
+/** What a strategy replays: a history whose events may also be a stream (e.g. lines parsed one by one). */
+export type Replay = Omit<History, "events"> & { events: Iterable<LeaderEvent> };
+
 export interface StrategyResult {
   name: string;
   return: number;
@@ -58,7 +61,7 @@ export function pickLeaders(
 export function runStrategy(
   name: string,
   strategy: "aware" | "plain",
-  h: History,
+  h: Replay,
   leaders: ReadonlyMap<string, LeaderProfile>,
   risk: RiskConfig,
   fromTs: number,
@@ -86,9 +89,10 @@ export function runStrategy(
     .filter(([, r]) => r.ts >= fromTs)
     .sort((a, b) => a[1].ts - b[1].ts);
   let ri = 0;
-  const total = h.events.length;
-  for (let i = 0; i < total; i++) {
-    const e = h.events[i]!;
+  const total = Array.isArray(h.events) ? h.events.length : 0;
+  let i = -1;
+  for (const e of h.events) {
+    i++;
     while (ri < res.length && res[ri]![1].ts <= e.ts) {
       const [id, r] = res[ri++]!;
       engine.resolve(id, r.winnerIndex, r.ts);
