@@ -26,6 +26,7 @@ import { type Standin, startStandin } from "../src/standin/server.ts";
 import { openStore } from "../src/store/open.ts";
 import type { Store } from "../src/store/store.ts";
 import { SimulatedVenue } from "../src/venues/simulated.ts";
+import { connectTestVenue, TEST_ADDRESS } from "./venue.fixture.ts";
 
 const sim = simulate({ seed: 5, days: 30, walletsPerStyle: 1, markets: 40 });
 const openAt = sim.params.startTs + 15 * 86_400_000;
@@ -260,6 +261,76 @@ describe("resolution settlement on a live feed (stand-in Gamma, SQLite ledger)",
     assert.equal((await r2.store.listAudit({ kind: "resolution" })).length, 1);
     assert.equal(r2.engine.equityUsd(), (START_CASH + 10_000_000) / 1e6);
     await r2.store.close();
+  });
+
+  it("live: books the user's redemption once the wallet no longer holds the tokens, while running", async () => {
+    const m = markets.find((x) => x.id === M)!;
+    const winner = m.outcomes[RES.winnerIndex]!.tokenId;
+    const tokenIds = m.outcomes.map((o) => o.tokenId);
+    // A stand-in whose CLOB wallet holds what the ledger holds: 10 winning and 5 losing shares.
+    const st = await startStandin({
+      markets: data.markets,
+      activity: [],
+      seed: 2,
+      clob: { cash: 0, tokens: Object.fromEntries(tokenIds.map((t) => [t, t === winner ? 10 : 5])) },
+    });
+    try {
+      const venue = await connectTestVenue(st.url, {
+        retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 2, timeoutMs: 5000 },
+      });
+      const tokenBalances = async (tokens: string[]) => (await venue.balances(tokens)).tokens;
+      const stAdapter = new PolymarketAdapter({
+        urls: { gammaUrl: st.url, dataUrl: st.url, clobUrl: st.url },
+        http: { retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } },
+      });
+      st.resolve(M, RES.winnerIndex);
+      const dir = mkdtempSync(join(tmpdir(), "polycopy-res-redeem-"));
+      const r = await rig(dir, stAdapter, "live", markets, { tokenBalances });
+      const balanceReads = () => st.stats.byPath["/balance-allowance"] ?? 0;
+      let rep = await r.watcher.checkOnce();
+      assert.deepEqual(rep.awaitingRedeem, [M]);
+      assert.equal(balanceReads(), 0, "no balance asked before anything awaits redemption");
+
+      rep = await r.watcher.checkOnce();
+      assert.deepEqual(rep.redeemed, [], "the wallet still holds the tokens");
+      assert.ok(balanceReads() > 0);
+
+      st.clob.redeem(TEST_ADDRESS, tokenIds, winner);
+      st.failNext("/balance-allowance", 503, 2); // the read and its one retry
+      rep = await r.watcher.checkOnce();
+      assert.deepEqual(rep.redeemed, [], "a failed balance read books nothing");
+      assert.equal((await ledger(r.store)).cash, START_CASH);
+
+      rep = await r.watcher.checkOnce();
+      assert.deepEqual(rep.redeemed, [M]);
+      const done = await ledger(r.store);
+      assert.equal(done.cash, START_CASH + 10_000_000, "10 winning shares at 1 USD");
+      assert.equal(st.clob.account(TEST_ADDRESS).cash, 10_000_000, "what the redemption paid on the venue");
+      assert.equal(r.engine.cash, done.cash);
+      assert.equal(done.qty, 0, "positions closed");
+      assert.equal(done.realized, 10_000_000 - 7_000_000);
+      assert.equal(JSON.parse(done.marker!).status, "settled");
+      assert.equal(done.audit.length, 2);
+      assert.ok(
+        done.audit.some((a) =>
+          /^market 0x[0-9a-f]+ was redeemed on the venue while the bot was running: booked \$10\.00 for outcome \d$/.test(
+            a.message,
+          ),
+        ),
+        done.audit.map((a) => a.message).join(" | "),
+      );
+
+      rep = await r.watcher.checkOnce();
+      assert.deepEqual(rep.redeemed, []);
+      assert.deepEqual(await ledger(r.store), done, "booked once");
+      await r.store.close();
+      const r2 = await rig(dir, stAdapter, "live", markets, { tokenBalances });
+      await r2.watcher.checkOnce();
+      assert.deepEqual(await ledger(r2.store), done, "a restart books nothing more");
+      await r2.store.close();
+    } finally {
+      await st.close();
+    }
   });
 
   it("a settlement whose commit fails stops further steps (memory paid, ledger not: never trade on)", async () => {

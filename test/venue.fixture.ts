@@ -71,6 +71,24 @@ export interface Rig {
   close(): Promise<void>;
 }
 
+/** The test key's EOA venue on a stand-in at `url` (fast retries). */
+export function connectTestVenue(
+  url: string,
+  o: Partial<PolymarketVenueOptions> = {},
+): Promise<PolymarketVenue> {
+  return PolymarketVenue.connect({
+    clobUrl: url,
+    gammaUrl: url,
+    dataUrl: url,
+    relayerUrl: url,
+    signatureType: 0,
+    env: { POLYCOPY_PRIVATE_KEY: TEST_KEY },
+    credentials: TEST_CREDS,
+    retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 30, timeoutMs: 5000 },
+    ...o,
+  });
+}
+
 export async function startRig(
   o: {
     clob?: StandinClobOptions;
@@ -91,17 +109,7 @@ export async function startRig(
     seed: o.seed ?? 1,
   });
   try {
-    const venue = await PolymarketVenue.connect({
-      clobUrl: standin.url,
-      gammaUrl: standin.url,
-      dataUrl: standin.url,
-      relayerUrl: standin.url,
-      signatureType: 0,
-      env: { POLYCOPY_PRIVATE_KEY: TEST_KEY },
-      credentials: TEST_CREDS,
-      retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 30, timeoutMs: 5000 },
-      ...o.venue,
-    });
+    const venue = await connectTestVenue(standin.url, o.venue);
     return { standin, venue, close: () => standin.close() };
   } catch (e) {
     await standin.close();

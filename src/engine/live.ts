@@ -23,7 +23,13 @@ import { SimulatedVenue } from "../venues/simulated.ts";
 import type { PlaceOrderResult, Venue } from "../venues/venue.ts";
 import { EventBus } from "./bus.ts";
 import { CopyEngine, type ExecutionVenue, type LeaderProfile } from "./engine.ts";
-import { type ResolutionMarker, ResolutionWatcher, resolutionKey, StepLock } from "./resolutions.ts";
+import {
+  bookRedemption,
+  type ResolutionMarker,
+  ResolutionWatcher,
+  resolutionKey,
+  StepLock,
+} from "./resolutions.ts";
 import { type SettlePendingOptions, settlePendingOrders } from "./settle-pending.ts";
 import { StepRecorder } from "./step-recorder.ts";
 
@@ -156,21 +162,11 @@ async function bookRedemptions(
     const marker = JSON.parse(raw) as ResolutionMarker;
     if (marker.status !== "awaiting_redeem") continue;
     if (held.some((p) => (venueTokens[p.tokenId] ?? 0) > 0)) continue; // not (fully) redeemed yet
-    const ts = (o.now ?? Date.now)();
-    const before = o.engine.cash;
-    o.engine.resolve(marketId, marker.winnerIndex, ts, true);
-    const paid = o.engine.cash - before;
-    const message = `market ${marketId} was redeemed on the venue while the bot was stopped: booked $${(paid / 1e6).toFixed(2)} for outcome ${marker.winnerIndex}`;
-    o.rec.noteAudit({
-      ts,
-      kind: "resolution",
-      subject: marketId,
-      message,
-      data: { ...marker, paidMicros: paid },
-    });
-    o.rec.noteKv(resolutionKey(marketId), JSON.stringify({ ...marker, status: "settled", ts }));
+    const done = bookRedemption(o.engine, marketId, marker, (o.now ?? Date.now)(), "stopped");
+    o.rec.noteAudit(done.entry);
+    o.rec.noteKv(resolutionKey(marketId), JSON.stringify(done.marker));
     await o.commit();
-    o.status?.(message);
+    o.status?.(done.entry.message);
     booked = true;
   }
   return booked;
@@ -450,6 +446,9 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
     onResolved: (_id, tokens) => {
       for (const t of tokens) books.delete(t); // no book, so no exit is tried on a closed market
     },
+    ...(o.liveVenue
+      ? { tokenBalances: async (tokens: string[]) => (await o.liveVenue!.balances(tokens)).tokens }
+      : {}),
     ...(o.resolutionCheckMs !== undefined ? { intervalMs: o.resolutionCheckMs } : {}),
     ...(o.openMarketCheckMs !== undefined ? { openMarketIntervalMs: o.openMarketCheckMs } : {}),
     ...(o.crashAtSettle ? { crashAtSettle: o.crashAtSettle } : {}),

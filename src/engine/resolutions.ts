@@ -16,7 +16,8 @@
  * on Polymarket (an on-chain redeemPositions call, through the neg-risk adapter for neg-risk
  * markets); faking that here would make the ledger lie. The resolution is recorded instead
  * (marker "awaiting_redeem" with the payout, audit entry, the position marked at its payout of 1
- * or 0) and an alert tells the user to redeem.
+ * or 0) and an alert tells the user to redeem. Once the user has redeemed (the market's tokens are
+ * gone from the wallet), the next check books the payout, audited: 1 USD per winning share.
  */
 import { fromMicros, type Micros } from "../domain/units.ts";
 import { childLogger } from "../log.ts";
@@ -90,6 +91,11 @@ export interface ResolutionWatcherOptions {
   onStatus?: (message: string) => void;
   /** Live: the tokens of a resolved market (the runner drops their books so no exit is tried). */
   onResolved?: (marketId: string, tokenIds: string[]) => void;
+  /**
+   * Live: the wallet's balances of these tokens (micro-shares; absent = none). Asked only while a
+   * market awaits redemption, to notice that the user redeemed it.
+   */
+  tokenBalances?: (tokenIds: string[]) => Promise<Readonly<Record<string, Micros>>>;
   /** Test hook: SIGKILL just before or just after a settlement's commit. */
   crashAtSettle?: "before-commit" | "after-commit";
 }
@@ -98,6 +104,8 @@ export interface CheckReport {
   asked: number;
   settled: string[];
   awaitingRedeem: string[];
+  /** Live: markets whose redemption by the user was booked in this pass. */
+  redeemed: string[];
   pending: string[];
   invalid: { marketId: string; error: string }[];
   /** The lookup failed as a whole (transport): nothing was settled, retried next time. */
@@ -178,6 +186,7 @@ export class ResolutionWatcher {
       asked: 0,
       settled: [],
       awaitingRedeem: [],
+      redeemed: [],
       pending: [],
       invalid: [],
       failed: null,
@@ -186,6 +195,7 @@ export class ResolutionWatcher {
     for (const [id, m] of this.#markers) {
       if (m.status === "settled" && this.#heldIn(id)) await this.#settle(id, m.winnerIndex, report);
     }
+    await this.#bookRedeemed(report);
     const ids = this.#due();
     if (ids.length === 0) return report;
     report.asked = ids.length;
@@ -310,6 +320,52 @@ export class ResolutionWatcher {
     this.#o.onResolved?.(marketId, tokens);
   }
 
+  /** Live: books the markets awaiting redemption whose tokens the wallet no longer holds. */
+  async #bookRedeemed(report: CheckReport): Promise<void> {
+    const ask = this.#o.tokenBalances;
+    if (!ask) return;
+    const waiting = [...this.#markers]
+      .filter(([id, m]) => m.status === "awaiting_redeem" && this.#heldIn(id))
+      .map(([id]) => id);
+    if (waiting.length === 0) return;
+    const tokens = [...this.#o.engine.positions.values()]
+      .filter((p) => p.qty > 0 && waiting.includes(p.marketId.toLowerCase()))
+      .map((p) => p.tokenId);
+    let held: Readonly<Record<string, Micros>>;
+    try {
+      held = await ask(tokens);
+    } catch (err) {
+      log.warn({ err: err instanceof Error ? err.message : String(err) }, "balance check failed; will retry");
+      return;
+    }
+    const { engine, store, recorder } = this.#o;
+    for (const id of waiting) {
+      await this.#o.lock.run(async () => {
+        const marker = this.#markers.get(id);
+        if (marker?.status !== "awaiting_redeem") return;
+        const positions = [...engine.positions.values()].filter(
+          (p) => p.qty > 0 && p.marketId.toLowerCase() === id,
+        );
+        if (positions.length === 0 || positions.some((p) => (held[p.tokenId] ?? 0) > 0)) return;
+        const ts = Math.max(this.#now, engine.o.clock.now());
+        const done = bookRedemption(engine, positions[0]!.marketId, marker, ts, "running");
+        const step = recorder.take({ source: "live:resolutions", value: String(ts) }, engine.breakers, {
+          [this.#o.cashKey]: String(engine.cash),
+          [resolutionKey(id)]: JSON.stringify(done.marker),
+        });
+        try {
+          await store.commitStep({ ...step, audit: [...step.audit, done.entry] });
+        } catch (err) {
+          this.#o.lock.poison(err); // the payout is in memory only: stop rather than trade on it
+          throw err;
+        }
+        this.#markers.set(id, done.marker);
+        this.#o.onStatus?.(done.entry.message);
+        report.redeemed.push(id);
+      });
+    }
+  }
+
   /** Checks at once, then every intervalMs until `signal` aborts. Errors never stop the run. */
   start(signal: AbortSignal): void {
     const every = this.#o.intervalMs ?? DEFAULT_RESOLUTION_CHECK_MS;
@@ -337,4 +393,32 @@ export class ResolutionWatcher {
   async stopped(): Promise<void> {
     await this.#loop;
   }
+}
+
+/**
+ * Books a live market the user redeemed (its tokens are gone from the wallet): the engine pays 1 USD
+ * per winning share and closes the positions. Returns the settled marker and the audit entry, which
+ * the caller commits together with the engine's step.
+ */
+export function bookRedemption(
+  engine: CopyEngine,
+  marketId: string,
+  marker: ResolutionMarker,
+  ts: number,
+  when: "stopped" | "running",
+): { marker: ResolutionMarker; entry: AuditEntry; paid: Micros } {
+  const before = engine.cash;
+  engine.resolve(marketId, marker.winnerIndex, ts, true);
+  const paid = engine.cash - before;
+  return {
+    marker: { ...marker, status: "settled", ts },
+    paid,
+    entry: {
+      ts,
+      kind: "resolution",
+      subject: marketId,
+      message: `market ${marketId} was redeemed on the venue while the bot was ${when}: booked $${fromMicros(paid).toFixed(2)} for outcome ${marker.winnerIndex}`,
+      data: { ...marker, paidMicros: paid },
+    },
+  };
 }

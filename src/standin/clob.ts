@@ -145,6 +145,11 @@ export interface StandinClob {
   readonly trades: readonly Readonly<TradeRec>[];
   /** Current state of an account (tests check balances). */
   account(address: string): { cash: number; tokens: Record<string, number> };
+  /**
+   * What the user's on-chain redemption of a resolved market does to an account: burns its tokens
+   * and pays 1 USD per share of the winner (the CLOB learns it from the chain, like any transfer).
+   */
+  redeem(address: string, tokenIds: readonly string[], winnerTokenId: string): void;
   close(): void;
 }
 
@@ -545,6 +550,13 @@ export function createStandinClob(opts: StandinClobOptions, src: ClobBookSource)
     account(address) {
       const a = acct(address);
       return { cash: a.cash, tokens: Object.fromEntries(a.tokens) };
+    },
+    redeem(address, tokenIds, winnerTokenId) {
+      const a = acct(address);
+      for (const t of tokenIds) {
+        if (t === winnerTokenId) a.cash += a.tokens.get(t) ?? 0;
+        a.tokens.set(t, 0);
+      }
     },
     close() {
       for (const t of timers) clearTimeout(t);

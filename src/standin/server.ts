@@ -135,6 +135,18 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
   const now = opts.now ?? Date.now;
   const scheduled = [...(opts.resolutions ?? [])].sort((a, b) => a.ts - b.ts);
   const failures = new Map<string, { status: number; times: number }>();
+  /** Answers with a failure set by failNext for this path, if one is left. */
+  const answerForced = (path: string, res: ServerResponse): boolean => {
+    const forced = failures.get(path);
+    if (!forced || forced.times <= 0) return false;
+    forced.times--;
+    fault(`forced-${forced.status}`);
+    if (forced.status === 429) {
+      res.writeHead(429, { "content-type": "application/json", "retry-after": "0" });
+      res.end(JSON.stringify({ error: "Too Many Requests" }));
+    } else sendJson(res, forced.status, { error: "upstream error" });
+    return true;
+  };
   /** Markets resolved while serving (their books are gone; a custom book fn may not know that). */
   const resolvedHere = new Set<string>();
   const marketByCid = (conditionId: string) => {
@@ -203,8 +215,10 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
         body += d.toString();
       });
       req.on("end", () => {
-        const run = () =>
+        const run = () => {
+          if (answerForced(url.pathname, res)) return;
           routeClob(req, res, url, body).catch((e) => sendJson(res, 500, { error: (e as Error).message }));
+        };
         if (opts.latencyMs) setTimeout(run, opts.latencyMs);
         else void run();
       });
@@ -255,16 +269,7 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
       sendJson(res, 404, { error: "not found" });
       return;
     }
-    const forced = failures.get(p);
-    if (forced && forced.times > 0) {
-      forced.times--;
-      fault(`forced-${forced.status}`);
-      if (forced.status === 429) {
-        res.writeHead(429, { "content-type": "application/json", "retry-after": "0" });
-        res.end(JSON.stringify({ error: "Too Many Requests" }));
-      } else sendJson(res, forced.status, { error: "upstream error" });
-      return;
-    }
+    if (answerForced(p, res)) return;
     if (injectTransportFault(res)) return;
     applyDue();
     if (p === "/markets") {
