@@ -16,6 +16,7 @@ import type { Order } from "../domain/order.ts";
 import type { Position } from "../domain/position.ts";
 import type { WalletClass } from "../domain/wallet.ts";
 import type { PolymarketAdapter } from "../polymarket/adapter.ts";
+import { sleep } from "../polymarket/http.ts";
 import type { RiskConfig } from "../risk/config.ts";
 import type { LeaderSource } from "../sources/source.ts";
 import type { Store } from "../store/store.ts";
@@ -369,7 +370,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
             // The CLOB still works it (`live`/`delayed`): give it a moment, then settle it like a
             // pending order (it still is one in the ledger): book its fills, and if it still rests,
             // cancel it there first (polycopy's FAK/FOK orders must not rest). No fill left behind.
-            await new Promise((r) => setTimeout(r, o.workingOrderWaitMs ?? WORKING_ORDER_WAIT_MS));
+            await sleep(o.workingOrderWaitMs ?? WORKING_ORDER_WAIT_MS);
             await settleOne(o.liveVenue, order.key);
             continue;
           }

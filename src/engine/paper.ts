@@ -13,6 +13,7 @@ import { ManualClock } from "../domain/clock.ts";
 import { PolycopyError } from "../domain/errors.ts";
 import type { LeaderEvent } from "../domain/fill.ts";
 import type { Market } from "../domain/market.ts";
+import { sleep } from "../polymarket/http.ts";
 import type { RiskConfig } from "../risk/config.ts";
 import type { Store } from "../store/store.ts";
 import { SimulatedVenue } from "../venues/simulated.ts";
@@ -156,7 +157,7 @@ export async function runPaper(o: PaperRunOptions): Promise<PaperRunResult> {
       await store.commitStep(rec.take({ source, value: String(i + 1) }, engine.breakers));
       committed++;
       sinceCursor = 0;
-      if (traded && o.stepDelayMs) await new Promise((r) => setTimeout(r, o.stepDelayMs));
+      if (traded && o.stepDelayMs) await sleep(o.stepDelayMs);
     }
     rec.reset();
     if (o.onProgress && i % 5_000 === 0) o.onProgress(i, total);
