@@ -4,7 +4,7 @@
  * O(markets), so re-scoring a wallet after one new fill never re-reads its history. The batch path
  * (classify a file) feeds the same accumulators, so batch and live give the same answers.
  */
-import type { LeaderEvent, LeaderFill } from "../domain/fill.ts";
+import { type LeaderEvent, type LeaderFill, WALLET_PAYMENT_TYPES } from "../domain/fill.ts";
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -240,6 +240,13 @@ export class WalletAccumulator {
     this.events++;
     if (e.ts < this.firstTs) this.firstTs = e.ts;
     this.#rollDay(e.ts);
+    if (e.type !== "TRADE" && WALLET_PAYMENT_TYPES.includes(e.type)) {
+      // Rewards, rebates and yield belong to no market (conditionId "" on the Data API): wallet
+      // income, kept for reporting (labels, not features: quant-notes §1.1).
+      if (e.ts > this.lastTs) this.lastTs = e.ts;
+      this.rewardUsd += e.usdcSize || e.size;
+      return;
+    }
     const a = this.#agg(e.marketId, e.ts);
     if (e.ts > a.lastTs) a.lastTs = e.ts;
     const cashBefore = a.cash;
@@ -400,12 +407,8 @@ export class WalletAccumulator {
           });
         }
         break;
-      case "REWARD":
-      case "MAKER_REBATE":
-        // Labels, not features (quant-notes §1.1): kept for reporting only.
-        this.rewardUsd += usd;
-        break;
       default:
+        // CONVERSION moves no cash here; wallet payments are booked in add().
         break;
     }
   }
