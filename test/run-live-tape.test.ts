@@ -12,16 +12,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { accumulate, analyzeWallets } from "../src/analytics/analyze.ts";
-import type { LeaderProfile } from "../src/engine/engine.ts";
+import type { CopyEngine, LeaderProfile } from "../src/engine/engine.ts";
 import { runLive } from "../src/engine/live.ts";
 import { PolymarketAdapter } from "../src/polymarket/adapter.ts";
 import { toLeaderEvent } from "../src/polymarket/convert.ts";
+import { FillRoles } from "../src/polymarket/fill-roles.ts";
 import { DEFAULT_RISK_CONFIG } from "../src/risk/config.ts";
 import { simulate } from "../src/sim/simulate.ts";
 import { PollSource } from "../src/sources/poll-source.ts";
+import { startChainRpc } from "../src/standin/chain-rpc.ts";
 import { standinDataFromSim } from "../src/standin/from-sim.ts";
 import { startStandin } from "../src/standin/server.ts";
 import { openStore } from "../src/store/open.ts";
+import { waitFor } from "./live-run.fixture.ts";
 
 const MAIN = new URL("../src/cli/main.ts", import.meta.url).pathname;
 
@@ -76,6 +79,74 @@ describe("live classification on the market-wide tape (stand-in)", () => {
       const stop = new AbortController();
       const lines: string[] = [];
       let leaders: ReadonlyMap<string, LeaderProfile> = new Map();
+      let engine: CopyEngine | null = null;
+      const running = runLive({
+        store,
+        adapter,
+        backfill: new PollSource(opts),
+        source: new PollSource({ ...opts, follow: true, pollIntervalMs: 100 }),
+        wallets: followed,
+        risk: DEFAULT_RISK_CONFIG,
+        signal: stop.signal,
+        onStatus: (m) => lines.push(m),
+        onReady: (e, l) => {
+          engine = e;
+          leaders = l;
+        },
+        tapeRefreshMs: 100,
+      });
+      await waitFor(
+        () => engine !== null || lines.some((l) => l.startsWith("following")),
+        "the run to follow",
+      );
+      // While following, another wallet's trade in a scored market moves the engine's price.
+      const last = data.activity
+        .filter((r) => r.type === "TRADE" && followed.includes(String(r.proxyWallet)))
+        .at(-1)!;
+      const token = String(last.asset);
+      const before = engine!.prices.last(token);
+      const price = before === 0.37 ? 0.38 : 0.37;
+      const maxTs = Math.max(...data.activity.map((r) => Number(r.timestamp)));
+      standin.publish({
+        ...last,
+        proxyWallet: `0x${"ee".repeat(20)}`,
+        price,
+        usdcSize: Number(last.size) * price,
+        timestamp: maxTs + 60,
+        transactionHash: `0x${"ab".repeat(32)}`,
+      });
+      await waitFor(
+        () => engine!.prices.last(token) === price,
+        "the tape to move the price of a scored token",
+      );
+      stop.abort();
+      const r = await running;
+      assert.equal(r.handled, 0, "another wallet's trade is never a leader fill");
+      for (const w of followed) assert.equal(leaders.get(w)?.class, batch.get(w)!.class, `class of ${w}`);
+      for (const w of followed) {
+        const want = batch.get(w)!;
+        const line = lines.find((l) => l.startsWith(`classified ${w}:`));
+        assert.ok(line, `a status line for ${w}: ${lines.join(" | ")}`);
+        assert.equal(line, `classified ${w}: ${want.class} (P(MM)=${want.p_mm}, ${want.fills} fills)`);
+      }
+      assert.ok((standin.stats.byPath["/trades"] ?? 0) > 0, "the live run read the market tape from /trades");
+      assert.ok(lines.includes("maker/taker roles unknown: no chain RPC configured (polymarket.rpcUrl)"));
+    } finally {
+      await store.close();
+      await standin.close();
+    }
+  });
+
+  it("with a chain RPC, enriches the followed wallets' stored fills with their roles before classifying", async () => {
+    const standin = await startStandin({ markets: data.markets, activity: data.activity, book: data.book });
+    const chain = await startChainRpc({ fills: sim.events.filter((e) => e.type === "TRADE") });
+    const store = await openStore({ dataDir: mkdtempSync(join(tmpdir(), "polycopy-tape-roles-")) });
+    try {
+      const urls = { gammaUrl: standin.url, dataUrl: standin.url, clobUrl: standin.url };
+      const adapter = new PolymarketAdapter({ urls });
+      const opts = { adapter, wallets: followed, backfillDays: 3650, name: "poll:tape-roles" };
+      const stop = new AbortController();
+      const lines: string[] = [];
       await runLive({
         store,
         adapter,
@@ -85,21 +156,17 @@ describe("live classification on the market-wide tape (stand-in)", () => {
         risk: DEFAULT_RISK_CONFIG,
         signal: stop.signal,
         onStatus: (m) => lines.push(m),
-        onReady: (_e, l) => {
-          leaders = l;
-          stop.abort();
-        },
+        onReady: () => stop.abort(),
+        roles: new FillRoles({ rpcUrl: chain.url }),
       });
-      for (const w of followed) assert.equal(leaders.get(w)?.class, batch.get(w)!.class, `class of ${w}`);
-      for (const w of followed) {
-        const want = batch.get(w)!;
-        const line = lines.find((l) => l.startsWith(`classified ${w}:`));
-        assert.ok(line, `a status line for ${w}: ${lines.join(" | ")}`);
-        assert.equal(line, `classified ${w}: ${want.class} (P(MM)=${want.p_mm}, ${want.fills} fills)`);
-      }
-      assert.ok((standin.stats.byPath["/trades"] ?? 0) > 0, "the live run read the market tape from /trades");
+      const n = data.activity.filter(
+        (r) => r.type === "TRADE" && followed.includes(String(r.proxyWallet)),
+      ).length;
+      assert.ok(lines.includes(`maker/taker roles from the chain: ${n} of ${n} fills`), lines.join(" | "));
+      assert.ok((chain.stats.byMethod.eth_getTransactionReceipt ?? 0) > 0);
     } finally {
       await store.close();
+      await chain.close();
       await standin.close();
     }
   });

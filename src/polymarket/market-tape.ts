@@ -39,6 +39,8 @@ export class MarketTape {
    */
   async refresh(markets: ReadonlyMap<string, number>, signal?: AbortSignal): Promise<LeaderFill[]> {
     const out: LeaderFill[] = [];
+    // Every market's tick first, in Gamma batches rather than one request per market.
+    await this.#adapter.ensureMarkets(markets.keys(), signal);
     for (const [cid, since] of markets) {
       if (signal?.aborted) break;
       const id = cid.toLowerCase();

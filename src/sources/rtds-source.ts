@@ -426,7 +426,8 @@ export class RtdsSource implements LeaderSource {
       const asset = (msg.payload as { asset?: unknown }).asset;
       if (tap && typeof asset === "string" && tap.wants(asset)) {
         try {
-          // No tick check: another wallet's average price is not on any grid, and only moves prices.
+          // Validated like a leader fill, but without a market lookup (no Gamma call per token):
+          // it only moves prices.
           tap.push(tradeToFill(msg.payload, "rtds message.payload", { source: "rtds" }));
           this.stats.tapped++;
         } catch (e) {
