@@ -123,6 +123,8 @@ const CASH_KEY = "live:cash";
 const WORKING_ORDER_WAIT_MS = 2_000;
 const SINCE_KEY = "live:since";
 const TAPE_REFRESH_MS = 30_000;
+/** Another wallet's trade in a held token re-fetches its book only when the last one is older. */
+const TAPE_BOOK_MAX_AGE_MS = 5_000;
 
 /** Each market's first event time among `events` (where the market's tape starts to matter). */
 function firstTsByMarket(events: readonly LeaderEvent[]): Map<string, number> {
@@ -380,6 +382,8 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
   let handled = 0;
   let sent = 0;
   let filledSends = 0;
+  /** When each token's book was last fetched for another wallet's trade. */
+  const bookAt = new Map<string, number>();
   const handle = async (e: LeaderEvent) => {
     // Another wallet's trade (market tape, firehose): it moves prices and may trigger our price
     // exits on a token we hold; only then is there anything to commit.
@@ -406,8 +410,11 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
         await store.upsertMarkets([got]);
       }
     }
-    if (tapeOnly || engine.needsBook(e)) {
+    // A held token's exits need its book; a burst of other wallets' trades shares one fetch.
+    const stale = !tapeOnly || Date.now() - (bookAt.get(e.tokenId) ?? 0) > TAPE_BOOK_MAX_AGE_MS;
+    if (tapeOnly ? stale : engine.needsBook(e)) {
       try {
+        bookAt.set(e.tokenId, Date.now());
         books.set(e.tokenId, await adapter.orderBook(e.tokenId, o.signal));
       } catch {
         if (o.signal.aborted) return; // stopping: this fill stays undecided and is handled on restart
@@ -545,6 +552,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
   });
   watcher.start(watching.signal);
   const tapeLoop = followTape({
+    tape,
     ...(o.tapeRefreshMs !== undefined ? { tapeRefreshMs: o.tapeRefreshMs } : {}),
     ...(o.tap ? { tap: o.tap } : {}),
     followed,
@@ -581,6 +589,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
  * missed (or when there is no socket). A fill seen twice is handled once.
  */
 async function followTape(o: {
+  tape: MarketTape;
   tapeRefreshMs?: number;
   tap?: TradeTap;
   followed: ReadonlySet<string>;
@@ -603,10 +612,17 @@ async function followTape(o: {
       await o.onFill(e);
     }
   };
+  const started = Date.now();
+  /**
+   * Markets to read, each from where its tape starts to matter. A market whose tape was never read
+   * (it failed at start, or it is new) is read from when following began at the earliest: older
+   * trades arriving now would move today's prices back in time.
+   */
   const tracked = () => {
-    const m = new Map(o.scored);
+    const m = new Map<string, number>();
+    for (const [id, ts] of o.scored) m.set(id, o.tape.has(id) ? ts : Math.max(ts, started));
     for (const p of o.engine.positions.values())
-      if (p.qty > 0 && !m.has(p.marketId)) m.set(p.marketId, Date.now());
+      if (p.qty > 0 && !m.has(p.marketId)) m.set(p.marketId, started);
     return m;
   };
   let lastRead = Date.now();
