@@ -121,6 +121,7 @@ export function judgeWallet(
     const toward = c.contribution > 0 ? "market maker" : "directional";
     reasons.push(`${PRETTY[c.feature] ?? c.feature} (${r3(f.x[c.feature])}) points ${toward}`);
   }
+  reasons.push(rolesReason(acc));
   const quality = assessQuality(acc, prices ?? { last: () => undefined }, baseline, rng, opts.bootstrap);
   const rec = recommend(cls, quality);
   reasons.push(rec.reason);
@@ -142,6 +143,20 @@ export function judgeWallet(
     features,
     quality,
   };
+}
+
+/**
+ * Whether the wallet's maker share is known: the Data API does not say which side of a match a
+ * fill was; the chain does (polymarket/fill-roles.ts, when an RPC URL is configured).
+ */
+function rolesReason(acc: WalletAccumulator): string {
+  let notional = 0;
+  for (const a of acc.markets.values()) notional += a.notional;
+  if (acc.roleKnownNotional <= 0)
+    return "maker/taker roles not available (no chain RPC: set polymarket.rpcUrl): maker share unknown";
+  const share = acc.makerNotional / acc.roleKnownNotional;
+  const cover = notional > 0 ? acc.roleKnownNotional / notional : 0;
+  return `maker share ${r3(share)} of notional (roles from the chain for ${Math.round(cover * 100)}% of it)`;
 }
 
 function recommend(cls: WalletClass, q: Quality): { recommendation: Recommendation; reason: string } {

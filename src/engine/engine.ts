@@ -851,6 +851,15 @@ export class CopyEngine {
   }
 
   /**
+   * A trade of a wallet the engine does not follow, seen while catching up (the market-wide tape
+   * read before the feed starts): it moves prices, markouts and volatility, and decides nothing.
+   */
+  observeMarket(e: LeaderEvent): void {
+    this.prices.observe(e);
+    if (e.type === "TRADE") this.#vol.observe(e.tokenId, e.price, e.ts);
+  }
+
+  /**
    * Whether deciding this leader fill will consult the order book. Live runs fetch a book only
    * then: most fills (market-maker churn, sells of tokens we never bought, wallets we only watch)
    * are decided before the book matters. Errs on the side of true.

@@ -16,9 +16,12 @@ import type { Order } from "../domain/order.ts";
 import type { Position } from "../domain/position.ts";
 import type { WalletClass } from "../domain/wallet.ts";
 import type { PolymarketAdapter } from "../polymarket/adapter.ts";
+import type { FillRoles } from "../polymarket/fill-roles.ts";
 import { sleep } from "../polymarket/http.ts";
+import { MarketTape } from "../polymarket/market-tape.ts";
 import type { RiskConfig } from "../risk/config.ts";
 import type { LeaderSource } from "../sources/source.ts";
+import type { TradeTap } from "../sources/trade-tap.ts";
 import type { Store } from "../store/store.ts";
 import { SimulatedVenue } from "../venues/simulated.ts";
 import type { PlaceOrderResult, Venue } from "../venues/venue.ts";
@@ -90,6 +93,22 @@ export interface LiveRunOptions {
   openMarketCheckMs?: number;
   /** Test hook: SIGKILL just before or just after a resolution's settlement is committed. */
   crashAtSettle?: "before-commit" | "after-commit";
+  /**
+   * The market-wide tape (every wallet's fills) of the markets the followed wallets trade and the
+   * bot holds; default: read through `adapter`. Classification, markouts, price baselines and exit
+   * marks use it, as a backtest uses the whole history file.
+   */
+  tape?: MarketTape;
+  /** How often the tape of those markets is read again while following (default 30 s; 0 = never). */
+  tapeRefreshMs?: number;
+  /** Other wallets' trades from the websocket firehose (rtds-source), for the tokens asked for. */
+  tap?: TradeTap;
+  /**
+   * Maker/taker roles from the chain (config `polymarket.rpcUrl`): the followed wallets' stored
+   * fills are enriched before they are classified. Without it roles stay unknown, and each verdict
+   * says so.
+   */
+  roles?: FillRoles;
 }
 
 export interface LiveRunResult {
@@ -103,6 +122,32 @@ const CASH_KEY = "live:cash";
 /** How long an order the CLOB still works (`live`/`delayed`) gets before it is looked up and settled. */
 const WORKING_ORDER_WAIT_MS = 2_000;
 const SINCE_KEY = "live:since";
+const TAPE_REFRESH_MS = 30_000;
+/** Another wallet's trade in a held token re-fetches its book only when the last one is older. */
+const TAPE_BOOK_MAX_AGE_MS = 5_000;
+
+/** Each market's first event time among `events` (where the market's tape starts to matter). */
+function firstTsByMarket(events: readonly LeaderEvent[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of events) {
+    if (e.marketId === "") continue;
+    const t = out.get(e.marketId);
+    if (t === undefined || e.ts < t) out.set(e.marketId, e.ts);
+  }
+  return out;
+}
+
+/** Two time-ordered event lists merged in time order (ties: `a` first). */
+function mergeByTs(a: readonly LeaderEvent[], b: readonly LeaderEvent[]): LeaderEvent[] {
+  const out: LeaderEvent[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]!.ts <= b[j]!.ts)) out.push(a[i++]!);
+    else out.push(b[j++]!);
+  }
+  return out;
+}
 
 /**
  * Live startup reconciliation: every order a crash left pending is settled with the venue
@@ -191,10 +236,44 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
     }
   };
 
-  // 1. Backfill, then classify the followed wallets on everything stored.
+  // 1. Backfill, then classify the followed wallets on everything stored plus the market-wide tape
+  // of every market they traded (other wallets' fills: later prices for markouts, buyers for the
+  // price baselines), as `classify` does on a full history file.
   if (o.backfill) await ingest(o.backfill);
-  const history = (await store.listLeaderEvents()).filter((e) => followed.has(e.wallet));
-  const { accs, prices } = accumulate(history);
+  let history = (await store.listLeaderEvents())
+    .filter((e) => followed.has(e.wallet))
+    .sort((a, b) => a.ts - b.ts);
+  if (o.roles) {
+    try {
+      const r = await o.roles.enrich(history, o.signal);
+      history = r.events;
+      status(
+        `maker/taker roles from the chain: ${r.summary.known} of ${r.summary.known + r.summary.unknown} fills`,
+      );
+    } catch (err) {
+      if (o.signal.aborted) throw err;
+      status(
+        `maker/taker roles unavailable (${err instanceof Error ? err.message : String(err)}): classifying without them`,
+      );
+    }
+  } else status("maker/taker roles unknown: no chain RPC configured (polymarket.rpcUrl)");
+  const tape = o.tape ?? new MarketTape(adapter);
+  const scored = firstTsByMarket(history);
+  /** Other wallets' fills from the tape (followed wallets' own come from their activity). */
+  const readTape = async (markets: ReadonlyMap<string, number>): Promise<LeaderEvent[]> =>
+    (await tape.refresh(markets, o.signal)).filter((f) => !followed.has(f.wallet));
+  let tapeEvents: LeaderEvent[] = [];
+  try {
+    tapeEvents = await readTape(scored);
+    status(`market tape: ${tapeEvents.length} fills of other wallets in ${scored.size} markets`);
+  } catch (err) {
+    if (o.signal.aborted) throw err;
+    status(
+      `market tape unavailable (${err instanceof Error ? err.message : String(err)}): classifying on the followed wallets' own fills only`,
+    );
+  }
+  const catchUp = mergeByTs(history, tapeEvents);
+  const { accs, prices } = accumulate(catchUp, followed);
   const verdicts = analyzeWallets(accs, prices);
   const leaders = new Map<string, LeaderProfile>();
   for (const w of followed) {
@@ -205,8 +284,11 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
       score: v?.score ?? 0,
       recommendation: v?.recommendation ?? "watch",
     });
+    if (v) status(`classified ${w}: ${v.class} (P(MM)=${v.p_mm}, ${v.fills} fills)`);
   }
-  status(`classified ${leaders.size} followed wallets on ${history.length} stored events`);
+  status(
+    `classified ${leaders.size} followed wallets on ${history.length} stored events and ${tapeEvents.length} tape fills`,
+  );
 
   // 2. Engine with a paper venue on live books, restored from the ledger.
   const markets = new Map<string, Market>((await store.listMarkets()).map((m) => [m.id, m]));
@@ -300,13 +382,23 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
   let handled = 0;
   let sent = 0;
   let filledSends = 0;
+  /** When each token's book was last fetched for another wallet's trade. */
+  const bookAt = new Map<string, number>();
   const handle = async (e: LeaderEvent) => {
-    if (!followed.has(e.wallet) || engine.hasSeen(e.key)) return;
+    // Another wallet's trade (market tape, firehose): it moves prices and may trigger our price
+    // exits on a token we hold; only then is there anything to commit.
+    const tapeOnly = !followed.has(e.wallet);
+    if (tapeOnly ? e.type !== "TRADE" : engine.hasSeen(e.key)) return;
     if (e.type !== "TRADE") {
       engine.warm(e);
       return;
     }
-    if (!markets.has(e.marketId)) {
+    const held = (engine.positions.get(e.tokenId)?.qty ?? 0) > 0;
+    if (tapeOnly && !held) {
+      engine.handle(e);
+      return;
+    }
+    if (!tapeOnly && !markets.has(e.marketId)) {
       const [m] = await adapter.ensureMarkets([e.marketId], o.signal).catch((err) => {
         if (o.signal.aborted) return [];
         throw err;
@@ -318,8 +410,11 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
         await store.upsertMarkets([got]);
       }
     }
-    if (engine.needsBook(e)) {
+    // A held token's exits need its book; a burst of other wallets' trades shares one fetch.
+    const stale = !tapeOnly || Date.now() - (bookAt.get(e.tokenId) ?? 0) > TAPE_BOOK_MAX_AGE_MS;
+    if (tapeOnly ? stale : engine.needsBook(e)) {
       try {
+        bookAt.set(e.tokenId, Date.now());
         books.set(e.tokenId, await adapter.orderBook(e.tokenId, o.signal));
       } catch {
         if (o.signal.aborted) return; // stopping: this fill stays undecided and is handled on restart
@@ -327,7 +422,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
       }
     }
     engine.handle(e);
-    if (o.crashAfterStep !== undefined && handled + 1 >= o.crashAfterStep)
+    if (!tapeOnly && o.crashAfterStep !== undefined && handled + 1 >= o.crashAfterStep)
       process.kill(process.pid, "SIGKILL");
     // Live: each order gets its venue id (the signed order's hash) before anything is written, so
     // the write-ahead record says which venue order to look for after a crash.
@@ -345,7 +440,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
     }
     const commitStep = () =>
       store.commitStep(
-        rec.take({ source: "live:engine", value: String(e.ts) }, engine.breakers, {
+        rec.take({ source: "live:engine", value: String(tapeOnly ? clock.now() : e.ts) }, engine.breakers, {
           [CASH_KEY]: String(engine.cash),
         }),
       );
@@ -407,7 +502,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
       }
       await commitStep();
     }
-    handled++;
+    if (!tapeOnly) handled++;
   };
 
   // 4. Stored history: decided fills and non-trade activity only teach the engine (prices, leader
@@ -419,9 +514,10 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
     await store.setKv(SINCE_KEY, String(since));
   }
   let pending = 0;
-  for (const e of history) {
+  for (const e of catchUp) {
     if (o.signal.aborted) break;
-    if (e.type !== "TRADE" || decided.has(e.key) || e.ts <= since) engine.warm(e);
+    if (!followed.has(e.wallet)) engine.observeMarket(e);
+    else if (e.type !== "TRADE" || decided.has(e.key) || e.ts <= since) engine.warm(e);
     else {
       await lock.run(() => handle(e));
       pending++;
@@ -455,11 +551,25 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
     ...(o.crashAtSettle ? { crashAtSettle: o.crashAtSettle } : {}),
   });
   watcher.start(watching.signal);
+  const tapeLoop = followTape({
+    tape,
+    ...(o.tapeRefreshMs !== undefined ? { tapeRefreshMs: o.tapeRefreshMs } : {}),
+    ...(o.tap ? { tap: o.tap } : {}),
+    followed,
+    scored,
+    engine,
+    signal: watching.signal,
+    readTape,
+    status,
+    onFill: (e) => lock.run(() => handle(e)),
+  });
   status(`following ${followed.size} wallets`);
   try {
     await ingest(o.source, async (events) => {
       for (const e of [...events].sort((a, b) => a.ts - b.ts)) {
         if (o.signal.aborted) return;
+        if (followed.has(e.wallet) && e.marketId !== "" && !scored.has(e.marketId))
+          scored.set(e.marketId, e.ts);
         await lock.run(() => handle(e));
       }
     });
@@ -467,6 +577,79 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
     stopWatching();
     o.signal.removeEventListener("abort", stopWatching);
     await watcher.stopped();
+    await tapeLoop;
   }
   return { engine, handled, restored, leaders };
+}
+
+/**
+ * While following: other wallets' trades in the markets the followed wallets trade and in those we
+ * hold keep moving prices (markouts, baselines, exit marks). The websocket firehose (`tap`) brings
+ * them as they happen; the Data API tape is read again every `tapeRefreshMs` for what the socket
+ * missed (or when there is no socket). A fill seen twice is handled once.
+ */
+async function followTape(o: {
+  tape: MarketTape;
+  tapeRefreshMs?: number;
+  tap?: TradeTap;
+  followed: ReadonlySet<string>;
+  scored: Map<string, number>;
+  engine: CopyEngine;
+  signal: AbortSignal;
+  readTape: (markets: ReadonlyMap<string, number>) => Promise<LeaderEvent[]>;
+  status: (m: string) => void;
+  onFill: (e: LeaderEvent) => Promise<void>;
+}): Promise<void> {
+  const every = o.tapeRefreshMs ?? TAPE_REFRESH_MS;
+  if (every <= 0 && !o.tap) return;
+  const recent = new Set<string>();
+  const feed = async (events: readonly LeaderEvent[]) => {
+    for (const e of events) {
+      if (o.signal.aborted) return;
+      if (recent.has(e.key)) continue;
+      recent.add(e.key);
+      if (recent.size > 100_000) recent.delete(recent.values().next().value!);
+      await o.onFill(e);
+    }
+  };
+  const started = Date.now();
+  /**
+   * Markets to read, each from where its tape starts to matter. A market whose tape was never read
+   * (it failed at start, or it is new) is read from when following began at the earliest: older
+   * trades arriving now would move today's prices back in time.
+   */
+  const tracked = () => {
+    const m = new Map<string, number>();
+    for (const [id, ts] of o.scored) m.set(id, o.tape.has(id) ? ts : Math.max(ts, started));
+    for (const p of o.engine.positions.values())
+      if (p.qty > 0 && !m.has(p.marketId)) m.set(p.marketId, started);
+    return m;
+  };
+  let lastRead = Date.now();
+  while (!o.signal.aborted) {
+    try {
+      await sleep(Math.min(every > 0 ? every : 1_000, 1_000), o.signal);
+    } catch {
+      return; // stopping
+    }
+    if (o.tap) {
+      const m = tracked();
+      const tokens = new Set<string>();
+      for (const id of m.keys())
+        for (const t of o.engine.o.markets.get(id)?.outcomes ?? []) tokens.add(t.tokenId);
+      o.tap.want(tokens);
+      await feed(o.tap.drain().filter((f) => !o.followed.has(f.wallet)));
+    }
+    if (every > 0 && Date.now() - lastRead >= every) {
+      lastRead = Date.now();
+      try {
+        await feed(await o.readTape(tracked()));
+      } catch (err) {
+        if (o.signal.aborted) return;
+        o.status(
+          `market tape: read failed (${err instanceof Error ? err.message : String(err)}); retrying later`,
+        );
+      }
+    }
+  }
 }

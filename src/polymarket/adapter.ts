@@ -57,6 +57,14 @@ export type MarketStateAnswer = MarketState | { kind: "invalid"; error: string }
 
 const arrayBody = z.array(z.unknown());
 
+function parseConditionId(c: string): string {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(c))
+    throw new PolycopyError("INPUT_INVALID", `conditionId must be 0x and 64 hex digits, got "${c}"`, {
+      userFacing: true,
+    });
+  return c.toLowerCase();
+}
+
 const MARKET_BATCH = 50;
 
 /**
@@ -355,6 +363,73 @@ export class PolymarketAdapter {
       if (body.length < this.#pageSize) break;
     }
     return out.slice(0, max);
+  }
+
+  /**
+   * Every wallet's fills in one market, maker and taker rows (`/trades?market=<conditionId>` with
+   * `takerOnly=false`): the market-wide tape that markouts and price baselines are computed from.
+   * The API serves newest first and caps `offset`; at the cap the walk narrows `end` to the oldest
+   * second seen and restarts at offset 0 (records of that second come again and are yielded once).
+   * Returned in ascending time order.
+   */
+  async marketTrades(
+    conditionId: string,
+    w: ActivityWindow = {},
+    signal?: AbortSignal,
+  ): Promise<LeaderFill[]> {
+    const market = parseConditionId(conditionId);
+    const start = w.sinceTs === undefined ? undefined : Math.floor(w.sinceTs / 1000);
+    let end = w.untilTs === undefined ? undefined : Math.ceil(w.untilTs / 1000) - 1;
+    await this.ensureMarkets([market], signal);
+    const out: LeaderFill[] = [];
+    const seen = new Set<string>();
+    let offset = 0;
+    let minTsSec: number | null = null;
+    for (;;) {
+      if (offset + this.#pageSize > this.#maxOffset) {
+        if (minTsSec === null || (end !== undefined && minTsSec >= end)) {
+          throw new PolycopyError(
+            "UPSTREAM_ERROR",
+            `trades of market ${market}: more than ${this.#maxOffset} records at timestamp ${end}; cannot page past the offset cap`,
+          );
+        }
+        end = minTsSec;
+        offset = 0;
+      }
+      const params = new URLSearchParams({
+        market,
+        limit: String(this.#pageSize),
+        offset: String(offset),
+        takerOnly: "false",
+      });
+      if (start !== undefined) params.set("start", String(start));
+      if (end !== undefined) params.set("end", String(end));
+      const url = `${this.#urls.dataUrl}/trades?${params}`;
+      const what = `data /trades (market ${market}, offset ${offset})`;
+      const body = parseWith(
+        arrayBody,
+        await this.http.getJson(url, [this.#b.data, this.#b.trades], signal),
+        what,
+      );
+      for (const [i, r] of body.entries()) {
+        const f = tradeToFill(r, `${what}[${i}]`, { tickOf: (c) => this.#markets.get(c)?.tickSize });
+        if (f.marketId !== market)
+          throw new PolycopyError(
+            "PAYLOAD_INVALID",
+            `${what}[${i}].conditionId: asked for market ${market}, got ${f.marketId}`,
+            { userFacing: true },
+          );
+        const tsSec = f.ts / 1000;
+        if (minTsSec === null || tsSec < minTsSec) minTsSec = tsSec;
+        if (seen.has(f.key)) continue;
+        seen.add(f.key);
+        out.push(f);
+      }
+      if (body.length < this.#pageSize) break;
+      offset += this.#pageSize;
+    }
+    // Stable by time; ties keep the server's order reversed (it serves newest first).
+    return out.reverse().sort((a, b) => a.ts - b.ts);
   }
 
   /** The CLOB order book of one token. */

@@ -8,6 +8,7 @@ import { tradeToFill } from "../polymarket/convert.ts";
 import { rtdsMessageSchema } from "../polymarket/schemas.ts";
 import { type PollCursor, PollSource, parsePollCursor } from "./poll-source.ts";
 import type { LeaderBatch, LeaderSource } from "./source.ts";
+import type { TradeTap } from "./trade-tap.ts";
 
 /**
  * Real-time leader fills from Polymarket's real-time data service (RTDS): topic `activity`, type
@@ -58,6 +59,11 @@ export interface RtdsSourceOptions {
   /** Called when the socket opens or closes. */
   onStatus?: (connected: boolean) => void;
   recentKeys?: number;
+  /**
+   * Other wallets' trades in the tokens this tap wants (the firehose carries every wallet) go here
+   * instead of being dropped: they move prices for a live run, never become leader fills.
+   */
+  tap?: TradeTap;
 }
 
 export interface RtdsStats {
@@ -68,6 +74,8 @@ export interface RtdsStats {
   malformed: number;
   /** Trades of wallets not followed (firehose). */
   filtered: number;
+  /** Of those, trades handed to the tap (tokens a live run scores or holds). */
+  tapped: number;
   /** Other topics/types, PONGs. */
   ignored: number;
   duplicates: number;
@@ -116,6 +124,7 @@ export class RtdsSource implements LeaderSource {
     messages: 0,
     malformed: 0,
     filtered: 0,
+    tapped: 0,
     ignored: 0,
     duplicates: 0,
     fromSocket: 0,
@@ -123,8 +132,8 @@ export class RtdsSource implements LeaderSource {
     backfillErrors: 0,
     fromBackfill: 0,
   };
-  readonly #o: Required<Omit<RtdsSourceOptions, "fallbackPollMs" | "onStatus" | "name">> &
-    Pick<RtdsSourceOptions, "fallbackPollMs" | "onStatus">;
+  readonly #o: Required<Omit<RtdsSourceOptions, "fallbackPollMs" | "onStatus" | "name" | "tap">> &
+    Pick<RtdsSourceOptions, "fallbackPollMs" | "onStatus" | "tap">;
   readonly #wallets: ReadonlySet<string>;
   #connected = false;
   /** Set when a followed fill could not be taken from the socket: forces a backfill. */
@@ -158,6 +167,7 @@ export class RtdsSource implements LeaderSource {
       log: o.log ?? (() => {}),
       onStatus: o.onStatus,
       recentKeys: o.recentKeys ?? 200_000,
+      tap: o.tap,
     };
   }
 
@@ -413,6 +423,18 @@ export class RtdsSource implements LeaderSource {
     if (typeof w !== "string") return this.#malformed("rtds message.payload.proxyWallet: missing");
     if (!this.#wallets.has(w.toLowerCase())) {
       this.stats.filtered++;
+      const tap = this.#o.tap;
+      const asset = (msg.payload as { asset?: unknown }).asset;
+      if (tap && typeof asset === "string" && tap.wants(asset)) {
+        try {
+          // Validated like a leader fill, but without a market lookup (no Gamma call per token):
+          // it only moves prices.
+          tap.push(tradeToFill(msg.payload, "rtds message.payload", { source: "rtds" }));
+          this.stats.tapped++;
+        } catch (e) {
+          return this.#malformed((e as Error).message);
+        }
+      }
       return null;
     }
     const cid = (msg.payload as { conditionId?: unknown }).conditionId;

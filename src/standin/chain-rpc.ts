@@ -9,8 +9,8 @@ import { encodeOrderFilled, POLYGON_EXCHANGES_V2, toBaseUnits } from "../polymar
 /**
  * A stand-in Polygon JSON-RPC node that serves Polymarket `OrderFilled` logs derived from leader
  * fills (e.g. the simulator's, which carry maker/taker roles): `eth_chainId`, `eth_blockNumber`,
- * `eth_getBlockByNumber`, `eth_getLogs` (address and topic filters, block-range limit), single and
- * batch requests. Each fill is one transaction in a block whose timestamp is the fill's time:
+ * `eth_getBlockByNumber`, `eth_getLogs` (address and topic filters, block-range limit),
+ * `eth_getTransactionReceipt` (the transaction's logs), single and batch requests. Each fill is one transaction in a block whose timestamp is the fill's time:
  *  - a maker fill emits the leader's log (maker = leader, taker = a counterparty) and the
  *    counterparty's taker log (maker = counterparty, taker = exchange);
  *  - a taker fill emits the counterparty's maker log (maker = counterparty, taker = leader) and the
@@ -256,6 +256,37 @@ export async function startChainRpc(opts: ChainRpcOptions): Promise<StandinChain
     return out;
   }
 
+  /** A mined transaction's receipt with its logs (null for a hash the chain does not have). */
+  function receipt(h: unknown): unknown {
+    if (typeof h !== "string" || !/^0x[0-9a-fA-F]{64}$/.test(h))
+      throw Object.assign(new Error("hash"), {
+        rpc: rpcError(-32602, `invalid transaction hash: ${String(h)}`),
+      });
+    const want = h.toLowerCase();
+    const txHash = (tx: Tx) => (tx.fill.txHash ?? keccak256(toHex(tx.fill.key))).toLowerCase();
+    const b = blocks.find((x) => x.txs.some((tx) => txHash(tx) === want));
+    if (!b) return null;
+    const logs = logsOf(b).filter((l) => l.transactionHash.toLowerCase() === want);
+    return {
+      transactionHash: h,
+      transactionIndex: hex(logs[0]?.transactionIndex ?? 0),
+      blockNumber: hex(b.number),
+      blockHash: b.hash,
+      status: "0x1",
+      logs: logs.map((l) => ({
+        address: l.address,
+        topics: l.topics,
+        data: l.data,
+        blockNumber: hex(l.blockNumber),
+        blockHash: l.blockHash,
+        transactionHash: l.transactionHash,
+        transactionIndex: hex(l.transactionIndex),
+        logIndex: hex(l.logIndex),
+        removed: false,
+      })),
+    };
+  }
+
   function call(method: string, params: unknown[]): unknown {
     stats.byMethod[method] = (stats.byMethod[method] ?? 0) + 1;
     switch (method) {
@@ -291,6 +322,8 @@ export async function startChainRpc(opts: ChainRpcOptions): Promise<StandinChain
       }
       case "eth_getLogs":
         return getLogs((params[0] ?? {}) as Record<string, unknown>);
+      case "eth_getTransactionReceipt":
+        return receipt(params[0]);
       default:
         throw Object.assign(new Error("method"), { rpc: rpcError(-32601, `method ${method} not found`) });
     }

@@ -80,6 +80,9 @@ export async function runLiveBot(o: {
     });
     out(`LIVE TRADING on ${urls.clobUrl}: real orders will be signed and sent`);
   }
+  const roles = cfg.polymarket.rpcUrl
+    ? new (await import("../../polymarket/fill-roles.ts")).FillRoles({ rpcUrl: cfg.polymarket.rpcUrl })
+    : undefined;
   const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
   const bus = new EventBus();
   const alerts = cfg.alerts.webhookUrl
@@ -118,6 +121,7 @@ export async function runLiveBot(o: {
       backfill,
       wallets: list,
       risk: cfg.risk,
+      ...(roles ? { roles } : {}),
       bus,
       signal: stop.signal,
       ...(liveVenue ? { liveVenue } : {}),
