@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { isPolycopyError } from "../domain/errors.ts";
 import { registerCommands } from "./commands/index.ts";
+import { userFacingSystemError } from "./system-error.ts";
 
 /**
  * polycopy's command line. Every command has --help; user mistakes (bad arguments, config, input
@@ -26,11 +27,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-export function reportError(e: unknown): number {
+export function reportError(err: unknown): number {
+  let e = err;
   if (e instanceof CommanderError) {
     // Commander already printed its message (or help/version, which exit 0).
     return e.exitCode === 0 ? 0 : 2;
   }
+  // A path the user gave that the file system refused (missing or unwritable directory, a directory
+  // where a file was expected): their mistake, so one line, not a stack.
+  const sys = userFacingSystemError(e);
+  if (sys) e = sys;
   if (isPolycopyError(e) && e.userFacing) {
     process.stderr.write(`error: ${e.message}\n`);
     return 2;
