@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -99,6 +99,29 @@ describe("user mistakes: one line, exit 2", () => {
       polycopy(["ingest", "--from", "file", "--file", join(root, "nope.jsonl")]),
       /--file: no such file/,
     );
+  });
+});
+
+describe("config and environment are checked before anything is written", () => {
+  it("a short POLYCOPY_API_TOKEN stops demo before it writes the ledger, without echoing it", () => {
+    const dataDir = join(root, "demo-short-token");
+    const r = polycopy(["demo", "--days", "3", "--warmup-days", "1", "--wallets-per-style", "1", "--exit"], {
+      POLYCOPY_DATA_DIR: dataDir,
+      POLYCOPY_API_TOKEN: "tiny-s3cret",
+    });
+    assertOneLine(r, /POLYCOPY_API_TOKEN must be at least 12 characters/);
+    assert.doesNotMatch(r.stderr, /tiny-s3cret/);
+    assert.equal(existsSync(join(dataDir, "polycopy.db")), false, "no ledger was written");
+    assert.equal(r.stdout, "");
+  });
+  it("startingCashUsd 1e308 is refused, not run as 'cash Infinity USD'", () => {
+    const cfg = join(root, "huge-cash.json");
+    writeFileSync(cfg, JSON.stringify({ risk: { startingCashUsd: 1e308 } }));
+    const r = polycopy(["demo", "--config", cfg, "--days", "3", "--warmup-days", "1", "--no-serve"], {
+      POLYCOPY_DATA_DIR: join(root, "huge-cash"),
+    });
+    assertOneLine(r, /risk\.startingCashUsd/);
+    assert.doesNotMatch(r.stdout, /Infinity/);
   });
 });
 

@@ -61,7 +61,7 @@ export const serverConfigSchema = z
 export const alertsConfigSchema = z
   .object({
     webhookUrl: httpUrl.optional(),
-    minIntervalSec: z.number().nonnegative().default(60),
+    minIntervalSec: z.number().finite().nonnegative().max(86_400).default(60),
   })
   .strict();
 
@@ -103,6 +103,7 @@ export const appConfigSchema = z
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
+    if (PROTOTYPE_KEYS.has(k)) continue; // refused by loadConfig already; never assigned
     const b = base[k];
     out[k] =
       v && typeof v === "object" && !Array.isArray(v) && b && typeof b === "object" && !Array.isArray(b)
@@ -110,6 +111,49 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
         : v;
   }
   return out;
+}
+
+/** Keys that would reach an object's prototype when merged or assigned: refused anywhere in a config. */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/** The path of the first prototype key in a parsed JSON value, e.g. "risk.__proto__", or undefined. */
+export function findPrototypeKey(value: unknown, path: string[] = []): string | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (PROTOTYPE_KEYS.has(k)) return [...path, k].join(".");
+    const inner = findPrototypeKey(v, [...path, k]);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+/** Shortest POLYCOPY_API_TOKEN accepted: shorter ones are guessable by a local process in little time. */
+export const MIN_TOKEN_LENGTH = 12;
+
+/**
+ * The environment's secrets and settings, checked with the config before any command does work
+ * (a short token used to be refused only after `demo` had written its ledger). Messages never
+ * include the values.
+ */
+export function checkEnv(env: NodeJS.ProcessEnv): void {
+  const token = env.POLYCOPY_API_TOKEN;
+  if (token !== undefined && (token.length < MIN_TOKEN_LENGTH || /\s/.test(token))) {
+    throw new PolycopyError(
+      "SECRET_MISSING",
+      `POLYCOPY_API_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters without spaces (the dashboard requires it for state changes); the value is not shown`,
+      { userFacing: true },
+    );
+  }
+  const port = env.POLYCOPY_PORT;
+  if (port !== undefined && !/^\d{1,5}$/.test(port.trim())) {
+    throw new PolycopyError(
+      "CONFIG_INVALID",
+      `POLYCOPY_PORT must be an integer 0..65535, got "${port.slice(0, 20)}"`,
+      {
+        userFacing: true,
+      },
+    );
+  }
 }
 
 export type AppConfig = z.output<typeof appConfigSchema>;
@@ -147,7 +191,16 @@ export function loadConfig(opts: LoadConfigOptions = {}): AppConfig {
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
       throw new PolycopyError("CONFIG_INVALID", `${where}: must be a JSON object`, { userFacing: true });
     }
+    const proto = findPrototypeKey(raw);
+    if (proto !== undefined) {
+      throw new PolycopyError(
+        "CONFIG_INVALID",
+        `${where}: ${proto}: key "${proto.split(".").at(-1)}" is not allowed (it would reach an object prototype)`,
+        { userFacing: true },
+      );
+    }
   }
+  checkEnv(env);
   const withEnv = applyEnv(raw as Record<string, unknown>, env);
   return parseWith(appConfigSchema, withEnv, where, "CONFIG_INVALID");
 }

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { MIN_TOKEN_LENGTH } from "../config/config.ts";
 import { PolycopyError } from "../domain/errors.ts";
 
-/** Shortest API token accepted: shorter ones are guessable by a local process in little time. */
-export const MIN_TOKEN_LENGTH = 12;
+export { MIN_TOKEN_LENGTH };
 
 export function assertUsableToken(token: string): void {
   if (typeof token !== "string" || token.length < MIN_TOKEN_LENGTH) {
