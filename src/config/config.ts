@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { PolycopyError } from "../domain/errors.ts";
+import { looksLikeKeyMaterial } from "../domain/redact.ts";
 import { parseWith } from "../domain/validation.ts";
 import { isAddress, normalizeAddress } from "../domain/wallet.ts";
 import { DEFAULT_RISK_CONFIG, riskConfigSchema } from "../risk/config.ts";
@@ -46,7 +47,15 @@ export const polymarketConfigSchema = z
       .refine(isAddress, "must be a 0x-prefixed 40-hex-digit address")
       .transform(normalizeAddress)
       .optional(),
-    keyFile: z.string().optional(),
+    /** Path of a file holding the hex private key; the key itself is refused here (never echoed). */
+    keyFile: z
+      .string()
+      .min(1)
+      .refine(
+        (v) => !looksLikeKeyMaterial(v),
+        "looks like key material, not a file path: put the key in a file (mode 0600) and give its path, or set POLYCOPY_PRIVATE_KEY; the value is not shown",
+      )
+      .optional(),
   })
   .strict();
 

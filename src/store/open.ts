@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import { PolycopyError } from "../domain/errors.ts";
+import { redactText, redactUrl } from "../domain/redact.ts";
 import { migrateToLatest } from "./migrations.ts";
 import type { Database } from "./schema.ts";
 import { SqlStore } from "./sql-store.ts";
@@ -109,10 +110,9 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
     }
   } catch (e) {
     await pool.end().catch(() => {});
-    const safe = url.replace(/\/\/[^@/]*@/, "//***@");
     throw new PolycopyError(
       "STORE_ERROR",
-      `cannot connect to PostgreSQL at ${safe}: ${(e as Error).message}`,
+      `cannot connect to PostgreSQL at ${redactUrl(url)}: ${redactText((e as Error).message)}`,
       {
         userFacing: true,
         cause: e,

@@ -2,6 +2,7 @@
 import type { WalletVerdict } from "../../analytics/analyze.ts";
 import { loadConfig } from "../../config/config.ts";
 import { PolycopyError } from "../../domain/errors.ts";
+import { redactUrl } from "../../domain/redact.ts";
 import { fromMicros } from "../../domain/units.ts";
 import { isAddress, normalizeAddress } from "../../domain/wallet.ts";
 import { WebhookAlerts } from "../../engine/alerts.ts";
@@ -78,7 +79,7 @@ export async function runLiveBot(o: {
       funder: cfg.polymarket.funder,
       keyFile: cfg.polymarket.keyFile,
     });
-    out(`LIVE TRADING on ${urls.clobUrl}: real orders will be signed and sent`);
+    out(`LIVE TRADING on ${redactUrl(urls.clobUrl)}: real orders will be signed and sent`);
   }
   const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
   const bus = new EventBus();
