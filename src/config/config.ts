@@ -136,6 +136,29 @@ export function findPrototypeKey(value: unknown, path: string[] = []): string | 
   return undefined;
 }
 
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/** True for the hosts only this machine can reach; anything else exposes the dashboard to a network. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host.toLowerCase());
+}
+
+/**
+ * A dashboard bound off loopback serves positions, cash and the audit log to a network: it needs a
+ * token the user chose (POLYCOPY_API_TOKEN), not a random one printed in a link. Returns the one
+ * warning line to print at start, or null on loopback / when the dashboard is off.
+ */
+export function checkDashboardBind(cfg: AppConfig, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (!cfg.server.enabled || isLoopbackHost(cfg.server.host)) return null;
+  if (!env.POLYCOPY_API_TOKEN)
+    throw new PolycopyError(
+      "CONFIG_INVALID",
+      `server.host ${cfg.server.host} is not a loopback address: set POLYCOPY_API_TOKEN (off loopback every read needs it), or bind 127.0.0.1`,
+      { userFacing: true },
+    );
+  return `warning: the dashboard on ${cfg.server.host} is reachable from the network; every API read (snapshot, audit log, events, metrics) needs the token`;
+}
+
 /** Shortest POLYCOPY_API_TOKEN accepted: shorter ones are guessable by a local process in little time. */
 export const MIN_TOKEN_LENGTH = 12;
 
@@ -145,7 +168,7 @@ export const MIN_TOKEN_LENGTH = 12;
  * include the values.
  */
 export function checkEnv(env: NodeJS.ProcessEnv): void {
-  const token = env.POLYCOPY_API_TOKEN;
+  const token = env.POLYCOPY_API_TOKEN || undefined; // set but empty = unset
   if (token !== undefined && (token.length < MIN_TOKEN_LENGTH || /\s/.test(token))) {
     throw new PolycopyError(
       "SECRET_MISSING",

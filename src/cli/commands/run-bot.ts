@@ -1,6 +1,6 @@
 /** Implementation of `polycopy run` / `polycopy demo` (kept out of the command file so --help stays fast). */
 import { classifyLeaders, formatComparison, runStrategy, summarize } from "../../backtest/run.ts";
-import { loadConfig } from "../../config/config.ts";
+import { checkDashboardBind, loadConfig } from "../../config/config.ts";
 import { PolycopyError } from "../../domain/errors.ts";
 import { fromMicros } from "../../domain/units.ts";
 import { WebhookAlerts } from "../../engine/alerts.ts";
@@ -31,6 +31,7 @@ export async function runBot(o: RunOptions, name: string): Promise<void> {
     );
   }
   const cfg = loadConfig(o.config === undefined ? {} : { file: o.config });
+  if (o.serve) checkDashboardBind(cfg); // before anything is written
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const t0 = performance.now();
   const sim = simulate({ seed: o.seed, days: o.days, walletsPerStyle: o.walletsPerStyle });

@@ -1,6 +1,6 @@
 /** `polycopy run --source standin|polymarket`: paper trading on a live leader feed until stopped. */
 import type { WalletVerdict } from "../../analytics/analyze.ts";
-import { loadConfig } from "../../config/config.ts";
+import { checkDashboardBind, loadConfig } from "../../config/config.ts";
 import { PolycopyError } from "../../domain/errors.ts";
 import { redactUrl } from "../../domain/redact.ts";
 import { fromMicros } from "../../domain/units.ts";
@@ -27,6 +27,7 @@ export async function runLiveBot(o: {
   const bad = (msg: string) => new PolycopyError("CLI_INVALID", msg, { userFacing: true });
   if (o.interval < 100) throw bad(`--interval must be ≥ 100 ms, got ${o.interval}`);
   const cfg = loadConfig(o.config === undefined ? {} : { file: o.config });
+  if (o.serve) checkDashboardBind(cfg); // before anything is written
   const wallets = o.wallets ?? cfg.wallets.map((w) => w.address);
   if (wallets.length === 0)
     throw bad("no wallets to follow: list them in the config (wallets) or pass --wallets");
