@@ -11,6 +11,7 @@ import { openStore } from "../../store/open.ts";
 import type { AuditEntry } from "../../store/store.ts";
 import { progressBar } from "../progress.ts";
 import { serveDashboard } from "./dashboard.ts";
+import { recordLeaders } from "./record-leaders.ts";
 import type { RunOptions } from "./run.ts";
 
 export async function runBot(o: RunOptions, name: string): Promise<void> {
@@ -60,6 +61,12 @@ export async function runBot(o: RunOptions, name: string): Promise<void> {
     ...(cfg.wallets.length ? { leaders: cfg.wallets.map((w) => w.address) } : {}),
   });
   const risk = cfg.risk;
+  await recordLeaders(
+    store,
+    cls.leaders,
+    new Map(cls.verdicts.map((v) => [v.wallet, v])),
+    new Map(cfg.wallets.map((w) => [w.address, w.alias])),
+  );
   const runId = `sim-${o.seed}-${o.days}d-${o.walletsPerStyle}w-warmup${o.warmupDays}-${cls.leaders.size}leaders`;
   const stop = new AbortController();
   const onSignal = () => stop.abort();

@@ -14,6 +14,7 @@ import { PolymarketAdapter } from "../../polymarket/adapter.ts";
 import { PollSource } from "../../sources/poll-source.ts";
 import { openStore } from "../../store/open.ts";
 import { serveDashboard } from "./dashboard.ts";
+import { recordLeaders } from "./record-leaders.ts";
 
 export async function runLiveBot(o: {
   config?: string;
@@ -107,6 +108,7 @@ export async function runLiveBot(o: {
         })
       : null;
   if (dash) out(dash.link);
+  let recorded: Promise<void> = Promise.resolve();
   const crash = process.env.POLYCOPY_TEST_CRASH_AFTER_ORDER;
   const crashStep = process.env.POLYCOPY_TEST_CRASH_AFTER_STEP;
   const crashBeforePost = process.env.POLYCOPY_TEST_CRASH_BEFORE_POST;
@@ -137,6 +139,11 @@ export async function runLiveBot(o: {
       onReady: (e, l) => {
         engine = e;
         leaders = l;
+        // What `polycopy wallets` shows: the followed wallets with the classes this run copies by.
+        const aliases = new Map(cfg.wallets.map((w) => [w.address, w.alias]));
+        recorded = recordLeaders(store, l, new Map(), aliases).catch((err: unknown) =>
+          childLogger("run").warn({ err }, "could not record the followed wallets"),
+        );
       },
     });
     const c = r.engine.counters;
@@ -146,6 +153,7 @@ export async function runLiveBot(o: {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    await recorded;
     await alerts?.flush();
     alerts?.close();
     await dash?.server.close();
