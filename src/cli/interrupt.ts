@@ -7,10 +7,8 @@
  */
 export async function* untilInterrupted<T>(it: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
   try {
-    for await (const x of it) {
-      yield x;
-      if (signal.aborted) return;
-    }
+    // Batches a source still yields after the interrupt (it decides where to stop) are kept.
+    for await (const x of it) yield x;
   } catch (e) {
     if (!signal.aborted) throw e;
   }
