@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { privateKeyToAccount } from "viem/accounts";
-import { POLYGON_CHAIN_ID } from "../venues/polymarket-eip712.ts";
-import { CLOB_AUTH_MESSAGE } from "./clob-auth.ts";
+import { clobAuthTypedData } from "./clob-auth.ts";
 import { type Standin, startStandin } from "./server.ts";
 
 const KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -11,19 +10,10 @@ const signer = privateKeyToAccount(KEY);
 
 async function l1Headers(key: `0x${string}`, address: `0x${string}`, nonce = 0) {
   const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = await privateKeyToAccount(key).signTypedData({
-    domain: { name: "ClobAuthDomain", version: "1", chainId: POLYGON_CHAIN_ID },
-    types: {
-      ClobAuth: [
-        { name: "address", type: "address" },
-        { name: "timestamp", type: "string" },
-        { name: "nonce", type: "uint256" },
-        { name: "message", type: "string" },
-      ],
-    },
-    primaryType: "ClobAuth",
-    message: { address, timestamp, nonce: BigInt(nonce), message: CLOB_AUTH_MESSAGE },
-  });
+  // The SDK builds this payload itself (createApiKeyAuthTypedDataPayload); the field list is the same.
+  const signature = await privateKeyToAccount(key).signTypedData(
+    clobAuthTypedData(address, timestamp, BigInt(nonce)),
+  );
   return {
     POLY_ADDRESS: address,
     POLY_SIGNATURE: signature,

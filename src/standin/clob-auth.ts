@@ -21,6 +21,23 @@ export const CLOB_AUTH_PATHS = ["/auth/api-key", "/auth/derive-api-key"] as cons
 
 export const CLOB_AUTH_MESSAGE = "This message attests that I control the given wallet";
 
+/** The ClobAuth typed data an L1 login signs (the SDK's createApiKeyAuthTypedDataPayload). */
+export function clobAuthTypedData(address: `0x${string}`, timestamp: string, nonce: bigint) {
+  return {
+    domain: { name: "ClobAuthDomain", version: "1", chainId: POLYGON_CHAIN_ID },
+    types: {
+      ClobAuth: [
+        { name: "address", type: "address" },
+        { name: "timestamp", type: "string" },
+        { name: "nonce", type: "uint256" },
+        { name: "message", type: "string" },
+      ],
+    },
+    primaryType: "ClobAuth",
+    message: { address, timestamp, nonce, message: CLOB_AUTH_MESSAGE },
+  } as const;
+}
+
 export interface ApiCreds {
   apiKey: string;
   secret: string;
@@ -76,22 +93,7 @@ export function createClobAuth(): StandinClobAuth {
     let signer: string;
     try {
       signer = await recoverTypedDataAddress({
-        domain: { name: "ClobAuthDomain", version: "1", chainId: POLYGON_CHAIN_ID },
-        types: {
-          ClobAuth: [
-            { name: "address", type: "address" },
-            { name: "timestamp", type: "string" },
-            { name: "nonce", type: "uint256" },
-            { name: "message", type: "string" },
-          ],
-        },
-        primaryType: "ClobAuth",
-        message: {
-          address: address as `0x${string}`,
-          timestamp,
-          nonce: BigInt(nonce),
-          message: CLOB_AUTH_MESSAGE,
-        },
+        ...clobAuthTypedData(address as `0x${string}`, timestamp, BigInt(nonce)),
         signature: signature as `0x${string}`,
       });
     } catch {
