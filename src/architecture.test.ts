@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 
 const RANK: Record<string, number> = {
   domain: 0,
-  "log.ts": 0,
+  "log.ts": 0.5, // above domain: it uses the redaction helper
   store: 1,
   polymarket: 1,
   sim: 1,

@@ -313,7 +313,12 @@ function render(s, moneyIsFresh = true) {
 async function refresh() {
   const requested = ++state.pnlSeq;
   try {
-    const res = await fetch("/api/snapshot", { headers: { accept: "application/json" } });
+    // Off loopback the server wants the token for reads too; on loopback it is ignored.
+    const token = currentToken();
+    const headers = { accept: "application/json" };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await fetch("/api/snapshot", { headers });
+    if (res.status === 401) throw new Error("this dashboard needs the API token: enter it above");
     if (!res.ok) throw new Error(`snapshot: HTTP ${res.status}`);
     render(await res.json(), state.lastPnlSeq < requested);
   } catch (err) {
@@ -361,7 +366,11 @@ function onEvent(ev) {
 }
 
 function connect() {
-  const es = new EventSource("/api/events");
+  // EventSource cannot send headers: the token (needed off loopback) goes in the query string.
+  const token = currentToken();
+  const es = token
+    ? new EventSource(`/api/events?token=${encodeURIComponent(token)}`)
+    : new EventSource("/api/events");
   const conn = $("conn-state");
   es.onopen = () => {
     conn.dataset.state = "open";

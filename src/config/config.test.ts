@@ -79,4 +79,95 @@ describe("loadConfig", () => {
       /config file not found: nope\.json/,
     );
   });
+  it("refuses numbers outside the documented ranges (no 'cash Infinity USD')", () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ startingCashUsd: 1e308 }, /risk\.startingCashUsd: Too big/],
+      [{ startingCashUsd: 2e9 }, /risk\.startingCashUsd/],
+      [{ profiles: { directional: { maxOrderUsd: 1e300 } } }, /risk\.profiles\.directional\.maxOrderUsd/],
+      [{ profiles: { uncertain: { maxEntriesPerHour: 1e12 } } }, /maxEntriesPerHour/],
+      [{ filters: { latencyMs: 1e15 } }, /risk\.filters\.latencyMs/],
+      [{ filters: { minEdge: 5 } }, /risk\.filters\.minEdge/],
+      [{ sizing: { targetVolPerHour: 1e6 } }, /risk\.sizing\.targetVolPerHour/],
+      [{ breakers: { windowHours: 1e9 } }, /risk\.breakers\.windowHours/],
+    ];
+    for (const [risk, re] of cases) {
+      assert.throws(
+        () => loadConfig({ cwd: dirWith(JSON.stringify({ risk })), env: {} }),
+        (e: unknown) => isPolycopyError(e, "CONFIG_INVALID") && e.userFacing && re.test(e.message),
+        JSON.stringify(risk),
+      );
+    }
+    assert.throws(
+      () => loadConfig({ cwd: dirWith('{"alerts": {"minIntervalSec": 1e308}}'), env: {} }),
+      /alerts\.minIntervalSec/,
+    );
+    // The edges of the ranges are accepted.
+    const c = loadConfig({ cwd: dirWith(JSON.stringify({ risk: { startingCashUsd: 1e9 } })), env: {} });
+    assert.equal(c.risk.startingCashUsd, 1e9);
+  });
+  it("refuses a minimum above its maximum for every min/max pair", () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [
+        { sizing: { minVolFactor: 2, maxVolFactor: 1 } },
+        /risk\.sizing\.minVolFactor: must be ≤ maxVolFactor/,
+      ],
+      [
+        { profiles: { directional: { maxOrderUsd: 700 } } },
+        /risk\.profiles\.directional\.maxOrderUsd: must be ≤ maxPositionPerMarketUsd/,
+      ],
+      [
+        { profiles: { market_maker: { walletBudgetUsd: 2000 } } },
+        /risk\.profiles\.market_maker\.walletBudgetUsd: must be ≤ classBudgetUsd/,
+      ],
+      [
+        { profiles: { uncertain: { maxEntriesPerHour: 7 } } },
+        /risk\.profiles\.uncertain\.maxEntriesPerHour: must be ≤ maxClassEntriesPerHour/,
+      ],
+      [
+        { breakers: { correlationReduced: 0.9 } },
+        /risk\.breakers\.correlationHalted: must be ≥ correlationReduced/,
+      ],
+      [
+        { breakers: { lossStreakReduced: 20 } },
+        /risk\.breakers\.lossStreakHalted: must be ≥ lossStreakReduced/,
+      ],
+    ];
+    for (const [risk, re] of cases) {
+      assert.throws(
+        () => loadConfig({ cwd: dirWith(JSON.stringify({ risk })), env: {} }),
+        (e: unknown) => isPolycopyError(e, "CONFIG_INVALID") && re.test(e.message),
+        JSON.stringify(risk),
+      );
+    }
+  });
+  it("refuses prototype keys anywhere in the file", () => {
+    const cases: Array<[string, RegExp]> = [
+      ['{"__proto__": {"dataDir": "/tmp/x"}}', /__proto__: key "__proto__" is not allowed/],
+      ['{"risk": {"__proto__": {"startingCashUsd": 1}}}', /risk\.__proto__: key "__proto__"/],
+      ['{"risk": {"profiles": {"constructor": {}}}}', /risk\.profiles\.constructor: key "constructor"/],
+      [
+        '{"wallets": [{"address": "0x1111111111111111111111111111111111111111", "prototype": 1}]}',
+        /wallets\.0\.prototype/,
+      ],
+      ['{"server": {"prototype": {"host": "0.0.0.0"}}}', /server\.prototype/],
+    ];
+    for (const [text, re] of cases) {
+      assert.throws(
+        () => loadConfig({ cwd: dirWith(text), env: {} }),
+        (e: unknown) => isPolycopyError(e, "CONFIG_INVALID") && e.userFacing && re.test(e.message),
+        text,
+      );
+    }
+    assert.equal(({} as Record<string, unknown>).startingCashUsd, undefined, "no prototype was polluted");
+  });
+  it("checks the environment's token and port with the config, without echoing the token", () => {
+    const d = dirWith(null);
+    assert.throws(
+      () => loadConfig({ cwd: d, env: { POLYCOPY_API_TOKEN: "short-s3cr" } }),
+      (e: unknown) =>
+        isPolycopyError(e, "SECRET_MISSING") && e.userFacing && !e.message.includes("short-s3cr"),
+    );
+    assert.throws(() => loadConfig({ cwd: d, env: { POLYCOPY_PORT: "80x" } }), /POLYCOPY_PORT/);
+    assert.doesNotThrow(() => loadConfig({ cwd: d, env: { POLYCOPY_API_TOKEN: "a-long-enough-token" } }));
+  });
 });

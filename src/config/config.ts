@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { PolycopyError } from "../domain/errors.ts";
+import { looksLikeKeyMaterial } from "../domain/redact.ts";
 import { parseWith } from "../domain/validation.ts";
 import { isAddress, normalizeAddress } from "../domain/wallet.ts";
 import { DEFAULT_RISK_CONFIG, riskConfigSchema } from "../risk/config.ts";
@@ -46,7 +47,15 @@ export const polymarketConfigSchema = z
       .refine(isAddress, "must be a 0x-prefixed 40-hex-digit address")
       .transform(normalizeAddress)
       .optional(),
-    keyFile: z.string().optional(),
+    /** Path of a file holding the hex private key; the key itself is refused here (never echoed). */
+    keyFile: z
+      .string()
+      .min(1)
+      .refine(
+        (v) => !looksLikeKeyMaterial(v),
+        "looks like key material, not a file path: put the key in a file (mode 0600) and give its path, or set POLYCOPY_PRIVATE_KEY; the value is not shown",
+      )
+      .optional(),
   })
   .strict();
 
@@ -61,7 +70,7 @@ export const serverConfigSchema = z
 export const alertsConfigSchema = z
   .object({
     webhookUrl: httpUrl.optional(),
-    minIntervalSec: z.number().nonnegative().default(60),
+    minIntervalSec: z.number().finite().nonnegative().max(86_400).default(60),
   })
   .strict();
 
@@ -103,6 +112,7 @@ export const appConfigSchema = z
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
+    if (PROTOTYPE_KEYS.has(k)) continue; // refused by loadConfig already; never assigned
     const b = base[k];
     out[k] =
       v && typeof v === "object" && !Array.isArray(v) && b && typeof b === "object" && !Array.isArray(b)
@@ -110,6 +120,72 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
         : v;
   }
   return out;
+}
+
+/** Keys that would reach an object's prototype when merged or assigned: refused anywhere in a config. */
+export const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+/** The path of the first prototype key in a parsed JSON value, e.g. "risk.__proto__", or undefined. */
+export function findPrototypeKey(value: unknown, path: string[] = []): string | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    if (PROTOTYPE_KEYS.has(k)) return [...path, k].join(".");
+    const inner = findPrototypeKey(v, [...path, k]);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/** True for the hosts only this machine can reach; anything else exposes the dashboard to a network. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.has(host.toLowerCase());
+}
+
+/**
+ * A dashboard bound off loopback serves positions, cash and the audit log to a network: it needs a
+ * token the user chose (POLYCOPY_API_TOKEN), not a random one printed in a link. Returns the one
+ * warning line to print at start, or null on loopback / when the dashboard is off.
+ */
+export function checkDashboardBind(cfg: AppConfig, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (!cfg.server.enabled || isLoopbackHost(cfg.server.host)) return null;
+  if (!env.POLYCOPY_API_TOKEN)
+    throw new PolycopyError(
+      "CONFIG_INVALID",
+      `server.host ${cfg.server.host} is not a loopback address: set POLYCOPY_API_TOKEN (off loopback every read needs it), or bind 127.0.0.1`,
+      { userFacing: true },
+    );
+  return `warning: the dashboard on ${cfg.server.host} is reachable from the network; every API read (snapshot, audit log, events, metrics) needs the token`;
+}
+
+/** Shortest POLYCOPY_API_TOKEN accepted: shorter ones are guessable by a local process in little time. */
+export const MIN_TOKEN_LENGTH = 12;
+
+/**
+ * The environment's secrets and settings, checked with the config before any command does work
+ * (a short token used to be refused only after `demo` had written its ledger). Messages never
+ * include the values.
+ */
+export function checkEnv(env: NodeJS.ProcessEnv): void {
+  const token = env.POLYCOPY_API_TOKEN || undefined; // set but empty = unset
+  if (token !== undefined && (token.length < MIN_TOKEN_LENGTH || /\s/.test(token))) {
+    throw new PolycopyError(
+      "SECRET_MISSING",
+      `POLYCOPY_API_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters without spaces (the dashboard requires it for state changes); the value is not shown`,
+      { userFacing: true },
+    );
+  }
+  const port = env.POLYCOPY_PORT;
+  if (port !== undefined && !/^\d{1,5}$/.test(port.trim())) {
+    throw new PolycopyError(
+      "CONFIG_INVALID",
+      `POLYCOPY_PORT must be an integer 0..65535, got "${port.slice(0, 20)}"`,
+      {
+        userFacing: true,
+      },
+    );
+  }
 }
 
 export type AppConfig = z.output<typeof appConfigSchema>;
@@ -147,7 +223,16 @@ export function loadConfig(opts: LoadConfigOptions = {}): AppConfig {
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
       throw new PolycopyError("CONFIG_INVALID", `${where}: must be a JSON object`, { userFacing: true });
     }
+    const proto = findPrototypeKey(raw);
+    if (proto !== undefined) {
+      throw new PolycopyError(
+        "CONFIG_INVALID",
+        `${where}: ${proto}: key "${proto.split(".").at(-1)}" is not allowed (it would reach an object prototype)`,
+        { userFacing: true },
+      );
+    }
   }
+  checkEnv(env);
   const withEnv = applyEnv(raw as Record<string, unknown>, env);
   return parseWith(appConfigSchema, withEnv, where, "CONFIG_INVALID");
 }

@@ -4,8 +4,16 @@
  */
 import { z } from "zod";
 
-const usd = z.number().finite().nonnegative();
+/**
+ * Documented ranges (README "Risk settings"). Money is held in integer micro-USD, so amounts stop at
+ * 1e9 USD (1e15 micros, well inside exact doubles); a larger number is a typo, not a budget.
+ */
+export const MAX_USD = 1e9;
+const usd = z.number().finite().nonnegative().max(MAX_USD);
 const frac = z.number().finite().min(0).max(1);
+/** Counts per hour and streak lengths. */
+const count = z.number().int().positive().max(1_000_000);
+const HOURS_10Y = 24 * 3650;
 
 export const classProfileSchema = z
   .object({
@@ -22,13 +30,13 @@ export const classProfileSchema = z
     /** Budget for the whole class. */
     classBudgetUsd: usd,
     /** Max copied entries per hour per wallet (trade-frequency breaker threshold). */
-    maxEntriesPerHour: z.number().int().positive(),
+    maxEntriesPerHour: count,
     /** Max copied entries per hour across all wallets of this class. */
-    maxClassEntriesPerHour: z.number().int().positive(),
+    maxClassEntriesPerHour: count,
     /** Exits: take profit at +x of cost, trailing stop from the peak, time exit. */
-    takeProfit: z.number().finite().positive(),
+    takeProfit: z.number().finite().positive().max(1000),
     trailingStop: frac,
-    maxHoldHours: z.number().finite().positive(),
+    maxHoldHours: z.number().finite().positive().max(HOURS_10Y),
   })
   .strict();
 
@@ -38,25 +46,29 @@ export const breakerConfigSchema = z
     drawdownReduced: frac,
     drawdownHalted: frac,
     /** Consecutive losing exits that trip REDUCED / HALTED. */
-    lossStreakReduced: z.number().int().positive(),
-    lossStreakHalted: z.number().int().positive(),
+    lossStreakReduced: count,
+    lossStreakHalted: count,
     /** Stepping down needs the metric back below threshold × (1 − hysteresis)… */
     hysteresis: frac,
     /** …and at least this long in the current state. */
-    cooldownMinutes: z.number().finite().nonnegative(),
+    cooldownMinutes: z
+      .number()
+      .finite()
+      .nonnegative()
+      .max(HOURS_10Y * 60),
     /** Loss streaks and drawdowns of wallets and classes count over this rolling window. */
-    windowHours: z.number().finite().positive(),
+    windowHours: z.number().finite().positive().max(HOURS_10Y),
     /** Size multiplier while REDUCED. */
     reducedSizeFactor: frac,
     /** No new entries this close to a market's end. */
-    noEntryBeforeEndHours: z.number().finite().nonnegative(),
+    noEntryBeforeEndHours: z.number().finite().nonnegative().max(HOURS_10Y),
     /** Largest share of our exposure in one market before entries there are blocked. */
     maxMarketConcentration: frac,
     /**
      * Correlation breaker (risk/correlation.ts): crowding of our exposure across leaders, 0 when
      * their books are disjoint, 1 when identical; counted once this many leaders hold exposure.
      */
-    correlationMinLeaders: z.number().int().min(2),
+    correlationMinLeaders: z.number().int().min(2).max(10_000),
     correlationReduced: frac,
     correlationHalted: frac,
     /** While it is tripped, entries whose similarity to the other leaders' book reaches this are cut (REDUCED) or blocked (HALTED). */
@@ -66,7 +78,7 @@ export const breakerConfigSchema = z
 
 export const riskConfigSchema = z
   .object({
-    startingCashUsd: z.number().finite().positive(),
+    startingCashUsd: z.number().finite().positive().max(MAX_USD),
     dailyLossLimitUsd: usd,
     profiles: z
       .object({
@@ -81,9 +93,9 @@ export const riskConfigSchema = z
         /** Fraction of the Kelly stake on the leader's estimated edge (directional and uncertain). */
         kellyFraction: frac,
         /** Price volatility per √hour at which size is unchanged; jumpier tokens get less. */
-        targetVolPerHour: z.number().finite().positive(),
-        minVolFactor: z.number().finite().positive(),
-        maxVolFactor: z.number().finite().positive(),
+        targetVolPerHour: z.number().finite().positive().max(1),
+        minVolFactor: z.number().finite().positive().max(100),
+        maxVolFactor: z.number().finite().positive().max(100),
       })
       .strict(),
     filters: z
@@ -92,23 +104,40 @@ export const riskConfigSchema = z
         stalenessTolerance: z.number().finite().min(0).max(1),
         /** Market makers: copy only when |net inventory| / volume in the market reaches this. */
         mmDriftThreshold: frac,
-        mmMinFillsInMarket: z.number().int().nonnegative(),
+        mmMinFillsInMarket: z.number().int().nonnegative().max(1_000_000),
         /** Max spread we accept (absolute), and book depth at our limit as a multiple of our size. */
         maxSpread: z.number().finite().min(0).max(1),
-        minDepthMultiple: z.number().finite().nonnegative(),
+        minDepthMultiple: z.number().finite().nonnegative().max(1000),
         /** Expected edge per share after spread, fees and slippage must exceed this. */
-        minEdge: z.number().finite(),
+        minEdge: z.number().finite().min(-1).max(1),
         /** Skip orders whose fee exceeds this share of notional (gas is paid by the relayer on Polymarket). */
         maxFeeShare: frac,
         /** Copy entries only from wallets the analytics recommend copying (copy, copy_mm_rules). */
         followRecommendations: z.boolean(),
         /** Latency from leader fill to our order reaching the venue, ms (simulated venue). */
-        latencyMs: z.number().int().nonnegative(),
+        latencyMs: z.number().int().nonnegative().max(600_000),
       })
       .strict(),
   })
   .strict()
   .superRefine((r, ctx) => {
+    // Every min/max pair: a minimum above its maximum is a swapped pair, never a setting.
+    if (r.sizing.minVolFactor > r.sizing.maxVolFactor)
+      ctx.addIssue({ code: "custom", path: ["sizing", "minVolFactor"], message: "must be ≤ maxVolFactor" });
+    for (const cls of ["market_maker", "directional", "uncertain"] as const) {
+      const p = r.profiles[cls];
+      const pair = (small: keyof ClassProfile, big: keyof ClassProfile) => {
+        if ((p[small] as number) > (p[big] as number))
+          ctx.addIssue({
+            code: "custom",
+            path: ["profiles", cls, small],
+            message: `must be ≤ ${big}`,
+          });
+      };
+      pair("maxOrderUsd", "maxPositionPerMarketUsd");
+      pair("walletBudgetUsd", "classBudgetUsd");
+      pair("maxEntriesPerHour", "maxClassEntriesPerHour");
+    }
     if (r.breakers.drawdownHalted < r.breakers.drawdownReduced)
       ctx.addIssue({
         code: "custom",

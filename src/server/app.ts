@@ -47,10 +47,12 @@ export interface AppParts {
   hub: EventStreamHub;
   /** Host headers accepted (DNS-rebinding guard); undefined accepts any. */
   allowedHosts: ReadonlySet<string> | undefined;
+  /** Reads (snapshot, audit, events, metrics) need the token too: set on a non-loopback bind. */
+  protectReads?: boolean;
 }
 
 /** The HTTP routes of the dashboard (hono). `startServer` binds it to a socket. */
-export function createApp({ deps, metrics, hub, allowedHosts }: AppParts): Hono {
+export function createApp({ deps, metrics, hub, allowedHosts, protectReads = false }: AppParts): Hono {
   const app = new Hono();
 
   app.onError((err, c) => {
@@ -98,6 +100,27 @@ export function createApp({ deps, metrics, hub, allowedHosts }: AppParts): Hono 
 
   app.get("/healthz", (c) => c.json({ ok: true, sseClients: hub.clientCount }));
 
+  // State changes: bearer token, small JSON bodies only.
+  const requireToken: MiddlewareHandler = async (c, next) => {
+    if (!bearerMatches(c.req.header("authorization"), deps.token)) {
+      c.header("www-authenticate", 'Bearer realm="polycopy"');
+      return c.json(
+        { error: "missing or wrong bearer token (Authorization: Bearer <POLYCOPY_API_TOKEN>)" },
+        401,
+      );
+    }
+    await next();
+  };
+  if (protectReads) {
+    // EventSource cannot send headers: the page passes the token as ?token= on the stream only.
+    app.use("/api/events", async (c, next) => {
+      const q = c.req.query("token");
+      if (q !== undefined && bearerMatches(`Bearer ${q}`, deps.token)) return next();
+      return requireToken(c, next);
+    });
+    for (const path of ["/api/snapshot", "/api/audit", "/metrics"]) app.use(path, requireToken);
+  }
+
   app.get("/api/snapshot", async (c) => {
     const snap = await takeSnapshot(deps, metrics);
     return c.json(snap);
@@ -131,17 +154,6 @@ export function createApp({ deps, metrics, hub, allowedHosts }: AppParts): Hono 
     return c.body(await metrics.render(), 200, { "content-type": metrics.contentType });
   });
 
-  // State changes: bearer token, small JSON bodies only.
-  const requireToken: MiddlewareHandler = async (c, next) => {
-    if (!bearerMatches(c.req.header("authorization"), deps.token)) {
-      c.header("www-authenticate", 'Bearer realm="polycopy"');
-      return c.json(
-        { error: "missing or wrong bearer token (Authorization: Bearer <POLYCOPY_API_TOKEN>)" },
-        401,
-      );
-    }
-    await next();
-  };
   const smallBody = bodyLimit({
     maxSize: 16 * 1024,
     onError: (c) => c.json({ error: "body too large" }, 413),

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { MIN_TOKEN_LENGTH } from "../config/config.ts";
 import { PolycopyError } from "../domain/errors.ts";
 
-/** Shortest API token accepted: shorter ones are guessable by a local process in little time. */
-export const MIN_TOKEN_LENGTH = 12;
+export { MIN_TOKEN_LENGTH };
 
 export function assertUsableToken(token: string): void {
   if (typeof token !== "string" || token.length < MIN_TOKEN_LENGTH) {
@@ -27,22 +27,5 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   return timingSafeEqual(a, b) && given.length > 0;
 }
 
-const SECRET_KEY_RE = /(private.?key|secret|passphrase|password|token|api.?key|mnemonic|seed)/i;
-
-/** Deep copy of a JSON-like value with secret-looking fields replaced, for audit data served over HTTP. */
-export function redactSecrets(value: unknown, depth = 0): unknown {
-  if (depth > 8) return "[depth]";
-  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      out[k] = SECRET_KEY_RE.test(k) ? "[redacted]" : redactSecrets(v, depth + 1);
-    }
-    return out;
-  }
-  if (typeof value === "string") {
-    // Credentials inside URLs (postgres://user:pass@host) never leave the process.
-    return value.replace(/\/\/[^@/\s]*@/g, "//***@");
-  }
-  return value;
-}
+/** Audit data served over HTTP goes through the one redaction helper. */
+export { redactSecrets } from "../domain/redact.ts";

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
+import { isLoopbackHost } from "../config/config.ts";
 import { PolycopyError } from "../domain/errors.ts";
 import { childLogger } from "../log.ts";
 import { createApp } from "./app.ts";
@@ -10,7 +11,7 @@ import type { DashboardDeps, RunningServer } from "./types.ts";
 
 const log = childLogger("server");
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+export { isLoopbackHost };
 
 /**
  * Starts the dashboard: HTML page, JSON API, live event stream, Prometheus metrics. Binds 127.0.0.1
@@ -39,9 +40,12 @@ export async function startServer(deps: DashboardDeps): Promise<RunningServer> {
   let server: ReturnType<typeof createAdaptorServer>;
   let bound: AddressInfo;
   // Host headers are checked against the real port, known only after listen; the set is filled then.
-  const allowedHosts = LOOPBACK.has(host) ? new Set<string>() : undefined;
+  const loopback = isLoopbackHost(host);
+  const allowedHosts = loopback ? new Set<string>() : undefined;
   try {
-    const app = createApp({ deps, metrics, hub, allowedHosts });
+    // Off loopback anyone on the network can connect: positions, cash, the audit log and the
+    // live decisions are then as private as the controls, so reads need the token too.
+    const app = createApp({ deps, metrics, hub, allowedHosts, protectReads: !loopback });
     server = createAdaptorServer({ fetch: app.fetch });
     bound = await new Promise<AddressInfo>((resolve, reject) => {
       server.once("error", reject);
@@ -70,6 +74,11 @@ export async function startServer(deps: DashboardDeps): Promise<RunningServer> {
   const urlHost = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
   const url = `http://${urlHost}:${bound.port}/`;
   log.info({ url }, "dashboard listening");
+  if (!loopback)
+    log.warn(
+      { host },
+      "dashboard bound to a non-loopback address: every API read (snapshot, audit, events, metrics) needs the bearer token",
+    );
 
   let closed: Promise<void> | undefined;
   return {

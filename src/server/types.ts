@@ -74,7 +74,10 @@ export interface DashboardDeps {
   store: Store;
   snapshot(): Promise<DashboardSnapshot>;
   control: DashboardControl;
-  /** Bearer token required by every state-changing request (POLYCOPY_API_TOKEN); ≥ 12 characters. */
+  /**
+   * Bearer token required by every state-changing request (POLYCOPY_API_TOKEN); ≥ 12 characters.
+   * On a non-loopback bind every read (snapshot, audit, events, metrics) needs it too.
+   */
   token: string;
   /** Default 127.0.0.1. */
   host?: string;

@@ -11,6 +11,7 @@ import {
   type WireOrder,
 } from "../venues/polymarket-eip712.ts";
 import { walletOf } from "../venues/polymarket-wallets.ts";
+import { CLOB_AUTH_PATHS, createClobAuth, type IssuedKey } from "./clob-auth.ts";
 
 /**
  * The authenticated CLOB endpoints of the stand-in, shaped like CLOB V2 as @polymarket/client 0.2
@@ -117,6 +118,7 @@ const postOrderSchema = z.object({
 });
 
 export const CLOB_PATHS = new Set([
+  ...CLOB_AUTH_PATHS,
   "/auth/api-keys",
   "/tick-size",
   "/neg-risk",
@@ -140,6 +142,8 @@ export interface StandinClob {
   handle(req: IncomingMessage, res: ServerResponse, url: URL, body: string): Promise<void>;
   /** The live (depleted) book of a token once orders touched it, in CLOB `/book` shape. */
   liveBook(tokenId: string): Record<string, unknown> | undefined;
+  /** API keys issued through L1 authentication (POST /auth/api-key), by key. */
+  readonly apiKeys: ReadonlyMap<string, IssuedKey>;
   /** Orders accepted, by id (tests count them to prove no doubles). */
   readonly orders: ReadonlyMap<string, Readonly<OrderRec>>;
   readonly trades: readonly Readonly<TradeRec>[];
@@ -160,6 +164,7 @@ export function createStandinClob(opts: StandinClobOptions, src: ClobBookSource)
   const books = new Map<string, { bids: Lvl[]; asks: Lvl[]; raw: Record<string, unknown> }>();
   const markets = new Map<string, Market>();
   const timers = new Set<NodeJS.Timeout>();
+  const auth = createClobAuth();
   let tradeSeq = 0;
 
   const acct = (address: string): Account => {
@@ -447,10 +452,19 @@ export function createStandinClob(opts: StandinClobOptions, src: ClobBookSource)
         opts.deployedWallets === undefined || opts.deployedWallets.some((w) => same(w, address));
       return send(res, 200, { deployed });
     }
+    if ((CLOB_AUTH_PATHS as readonly string[]).includes(p)) {
+      const r = await auth.handle(req, p);
+      return send(res, r.status, r.body);
+    }
     if (
       p !== "/tick-size" &&
       p !== "/neg-risk" &&
-      (!/^0x[0-9a-fA-F]{40}$/.test(h.address) || !h.apiKey || !h.signature || !h.passphrase || !h.timestamp)
+      (!/^0x[0-9a-fA-F]{40}$/.test(h.address) ||
+        !h.apiKey ||
+        !h.signature ||
+        !h.passphrase ||
+        !h.timestamp ||
+        !auth.l2Matches(h.apiKey, h.address, h.passphrase))
     )
       return reject(res, "Unauthorized/Invalid api key", 401);
     if (p === "/auth/api-keys") return send(res, 200, { apiKeys: [h.apiKey] });
@@ -533,6 +547,7 @@ export function createStandinClob(opts: StandinClobOptions, src: ClobBookSource)
 
   return {
     handle,
+    apiKeys: auth.issued,
     liveBook(tokenId) {
       const b = books.get(tokenId);
       if (!b) return undefined;

@@ -1,8 +1,9 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import { PolycopyError } from "../domain/errors.ts";
+import { redactText, redactUrl } from "../domain/redact.ts";
 import { migrateToLatest } from "./migrations.ts";
 import type { Database } from "./schema.ts";
 import { SqlStore } from "./sql-store.ts";
@@ -39,7 +40,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   }
   const name = opts.filename ?? "polycopy.db";
   const file = name === ":memory:" ? name : resolve(opts.dataDir ?? "./data", name);
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  if (file !== ":memory:") prepareDataFile(file);
   let raw: ReturnType<typeof openSqliteFile>;
   try {
     raw = openSqliteFile(file);
@@ -52,6 +53,37 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapNodeSqlite(raw) }) });
   await migrateToLatest(db as Kysely<unknown>, "sqlite");
   return new SqlStore(db, "sqlite");
+}
+
+/**
+ * The ledger holds positions, cash and order history: owner-only. The directory is created 0700
+ * and the database file 0600 before SQLite opens it, because SQLite gives its -wal and -shm files
+ * the database file's mode. A file or directory left world-readable by an older version is tightened.
+ * A data directory that cannot be created (under a file, no permission) is one line naming it.
+ */
+function prepareDataFile(file: string): void {
+  const dir = dirname(file);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const fd = openSync(file, "a", 0o600);
+    closeSync(fd);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why =
+      err.code === "ENOTDIR" || err.code === "EEXIST"
+        ? "a part of the path is a file, not a directory"
+        : err.code === "EACCES" || err.code === "EPERM"
+          ? "permission denied"
+          : err.code === "EROFS"
+            ? "read-only file system"
+            : err.message;
+    throw new PolycopyError(
+      "STORE_ERROR",
+      `data directory ${dir}: cannot create the database there (${why}); set dataDir in the config or POLYCOPY_DATA_DIR`,
+      { userFacing: true, cause: e },
+    );
+  }
 }
 
 async function openPostgres(url: string, schema: string | undefined): Promise<Store> {
@@ -78,10 +110,9 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
     }
   } catch (e) {
     await pool.end().catch(() => {});
-    const safe = url.replace(/\/\/[^@/]*@/, "//***@");
     throw new PolycopyError(
       "STORE_ERROR",
-      `cannot connect to PostgreSQL at ${safe}: ${(e as Error).message}`,
+      `cannot connect to PostgreSQL at ${redactUrl(url)}: ${redactText((e as Error).message)}`,
       {
         userFacing: true,
         cause: e,

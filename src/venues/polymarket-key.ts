@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { PolycopyError } from "../domain/errors.ts";
+import { looksLikeKeyMaterial } from "../domain/redact.ts";
 
 export interface KeySource {
   /** Environment to read POLYCOPY_PRIVATE_KEY from (default process.env). */
@@ -23,6 +24,13 @@ export function loadPrivateKey(src: KeySource = {}): `0x${string}` {
     raw = fromEnv.trim();
     where = "POLYCOPY_PRIVATE_KEY";
   } else if (src.keyFile) {
+    // A key pasted where its file's path belongs must not be echoed back.
+    if (looksLikeKeyMaterial(src.keyFile))
+      throw new PolycopyError(
+        "CONFIG_INVALID",
+        "polymarket.keyFile: this looks like key material, not a file path; put the key in a file (mode 0600) and give its path, or set POLYCOPY_PRIVATE_KEY; the value is not shown",
+        { userFacing: true },
+      );
     where = `polymarket.keyFile (${src.keyFile})`;
     try {
       raw = readFileSync(src.keyFile, "utf8").trim();

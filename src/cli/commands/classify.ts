@@ -30,6 +30,9 @@ export function register(program: Command): void {
           },
         );
       }
+      const { checkInputFile, checkOutputFile } = await import("../paths.ts");
+      checkInputFile(o.input, "--input");
+      if (o.out) checkOutputFile(o.out, "--out");
       const { analyzeFile } = await import("./analyze-file.ts");
       const { renderReport } = await import("../../analytics/report.ts");
       const r = await analyzeFile(o.input, o.wallets);

@@ -8,9 +8,10 @@ export function register(program: Command): void {
     .option("-c, --config <file>", "config file (default: polycopy.config.json if present)")
     .action(async (opts: { config?: string }) => {
       const { loadConfig } = await import("../../config/config.ts");
+      const { redactSecrets } = await import("../../domain/redact.ts");
       const cfg = loadConfig(opts.config === undefined ? {} : { file: opts.config });
-      // A database URL may embed a password: show it without credentials.
-      const shown = { ...cfg, databaseUrl: cfg.databaseUrl?.replace(/\/\/[^@/]*@/, "//***@") };
+      // URLs may embed credentials (database password, webhook user:password@ or token, RPC key).
+      const shown = redactSecrets(cfg);
       process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     });
 }

@@ -20,7 +20,10 @@ export async function serveDashboard(a: {
   mode: "paper" | "live";
 }): Promise<{ server: RunningServer; link: string }> {
   const { startServer } = await import("../../server/index.ts");
-  const token = process.env.POLYCOPY_API_TOKEN ?? randomBytes(18).toString("base64url");
+  const { checkDashboardBind } = await import("../../config/config.ts");
+  const warning = checkDashboardBind(a.cfg);
+  if (warning) process.stderr.write(`${warning}\n`);
+  const token = process.env.POLYCOPY_API_TOKEN || randomBytes(18).toString("base64url");
   const started = Date.now();
   const need = () => {
     const e = a.engine();

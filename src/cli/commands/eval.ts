@@ -11,6 +11,9 @@ export function register(program: Command): void {
       "CSV with columns wallet,label (other labels, e.g. arbitrageur, are ignored)",
     )
     .action(async (o: { input: string; labels: string }) => {
+      const { checkInputFile } = await import("../paths.ts");
+      checkInputFile(o.input, "--input");
+      checkInputFile(o.labels, "--labels");
       const { readLabels } = await import("../../analytics/input.ts");
       const { evaluate, formatEvaluation } = await import("../../analytics/evaluate.ts");
       const { analyzeFile } = await import("./analyze-file.ts");

@@ -92,6 +92,7 @@ async function runIngest(o: IngestOptions): Promise<void> {
   const { loadConfig } = await import("../../config/config.ts");
   const { openStore } = await import("../../store/open.ts");
   const { progressBar } = await import("../progress.ts");
+  const { untilInterrupted } = await import("../interrupt.ts");
   const bad = (msg: string) => new PolycopyError("CLI_INVALID", msg, { userFacing: true });
 
   if (!["standin", "polymarket", "file", "ws", "chain"].includes(o.from)) {
@@ -126,6 +127,8 @@ async function runIngest(o: IngestOptions): Promise<void> {
 
   if (o.from === "file") {
     if (!o.file) throw bad("--from file needs --file <activity.jsonl>");
+    const { checkInputFile } = await import("../paths.ts");
+    checkInputFile(o.file, "--file");
     const { FileSource } = await import("../../sources/file-source.ts");
     const fs = new FileSource({
       file: o.file,
@@ -198,7 +201,8 @@ async function runIngest(o: IngestOptions): Promise<void> {
       for (const m of fileMarkets) storedMarkets.add(m.id);
     }
     const cursor = await store.getCursor(source.name);
-    for await (const b of source.stream(cursor, ac.signal)) {
+    // Ctrl-C is how --follow ends: a clean stop whatever the source was doing (see untilInterrupted).
+    for await (const b of untilInterrupted(source.stream(cursor, ac.signal), ac.signal)) {
       if (adapter) {
         // Markets before the events that reference them.
         const fresh = adapter.knownMarkets().filter((m) => !storedMarkets.has(m.id));

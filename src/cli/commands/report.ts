@@ -21,12 +21,15 @@ export function register(program: Command): void {
     .action(async (o: { config?: string; input?: string; wallets?: string[]; out: string }) => {
       const { loadConfig } = await import("../../config/config.ts");
       const { PolycopyError } = await import("../../domain/errors.ts");
-      const { mkdirSync, writeFileSync } = await import("node:fs");
+      const { writeFileSync } = await import("node:fs");
       const { join } = await import("node:path");
       const { analyzeEvents, parseWallets } = await import("./analyze-file.ts");
       const { renderReport } = await import("../../analytics/report.ts");
       const { scoreStability } = await import("../../analytics/stability.ts");
+      const { checkInputFile, ensureOutputDir } = await import("../paths.ts");
       const cfg = loadConfig(o.config === undefined ? {} : { file: o.config });
+      if (o.input) checkInputFile(o.input, "--input");
+      ensureOutputDir(o.out, "--out");
       const aliases = new Map(cfg.wallets.map((w) => [w.address, w.alias ?? ""]));
       const targets = parseWallets(
         o.wallets ?? (cfg.wallets.length ? cfg.wallets.map((w) => w.address) : undefined),
@@ -58,7 +61,6 @@ export function register(program: Command): void {
       const all = analyzeEvents(events);
       const verdicts = targets ? all.verdicts.filter((v) => targets.has(v.wallet)) : all.verdicts;
       const stability = scoreStability(events);
-      mkdirSync(o.out, { recursive: true });
       const ctx = {
         title: "polycopy classification report",
         generatedTs: Date.now(),

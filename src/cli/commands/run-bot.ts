@@ -1,6 +1,6 @@
 /** Implementation of `polycopy run` / `polycopy demo` (kept out of the command file so --help stays fast). */
 import { classifyLeaders, formatComparison, runStrategy, summarize } from "../../backtest/run.ts";
-import { loadConfig } from "../../config/config.ts";
+import { checkDashboardBind, loadConfig } from "../../config/config.ts";
 import { PolycopyError } from "../../domain/errors.ts";
 import { fromMicros } from "../../domain/units.ts";
 import { WebhookAlerts } from "../../engine/alerts.ts";
@@ -11,6 +11,7 @@ import { openStore } from "../../store/open.ts";
 import type { AuditEntry } from "../../store/store.ts";
 import { progressBar } from "../progress.ts";
 import { serveDashboard } from "./dashboard.ts";
+import { recordLeaders } from "./record-leaders.ts";
 import type { RunOptions } from "./run.ts";
 
 export async function runBot(o: RunOptions, name: string): Promise<void> {
@@ -31,6 +32,7 @@ export async function runBot(o: RunOptions, name: string): Promise<void> {
     );
   }
   const cfg = loadConfig(o.config === undefined ? {} : { file: o.config });
+  if (o.serve) checkDashboardBind(cfg); // before anything is written
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const t0 = performance.now();
   const sim = simulate({ seed: o.seed, days: o.days, walletsPerStyle: o.walletsPerStyle });
@@ -59,6 +61,12 @@ export async function runBot(o: RunOptions, name: string): Promise<void> {
     ...(cfg.wallets.length ? { leaders: cfg.wallets.map((w) => w.address) } : {}),
   });
   const risk = cfg.risk;
+  await recordLeaders(
+    store,
+    cls.leaders,
+    new Map(cls.verdicts.map((v) => [v.wallet, v])),
+    new Map(cfg.wallets.map((w) => [w.address, w.alias])),
+  );
   const runId = `sim-${o.seed}-${o.days}d-${o.walletsPerStyle}w-warmup${o.warmupDays}-${cls.leaders.size}leaders`;
   const stop = new AbortController();
   const onSignal = () => stop.abort();

@@ -1,7 +1,8 @@
 /** `polycopy run --source standin|polymarket`: paper trading on a live leader feed until stopped. */
 import type { WalletVerdict } from "../../analytics/analyze.ts";
-import { loadConfig } from "../../config/config.ts";
+import { checkDashboardBind, loadConfig } from "../../config/config.ts";
 import { PolycopyError } from "../../domain/errors.ts";
+import { redactUrl } from "../../domain/redact.ts";
 import { fromMicros } from "../../domain/units.ts";
 import { isAddress, normalizeAddress } from "../../domain/wallet.ts";
 import { WebhookAlerts } from "../../engine/alerts.ts";
@@ -13,6 +14,7 @@ import { PolymarketAdapter } from "../../polymarket/adapter.ts";
 import { PollSource } from "../../sources/poll-source.ts";
 import { openStore } from "../../store/open.ts";
 import { serveDashboard } from "./dashboard.ts";
+import { recordLeaders } from "./record-leaders.ts";
 
 export async function runLiveBot(o: {
   config?: string;
@@ -26,6 +28,7 @@ export async function runLiveBot(o: {
   const bad = (msg: string) => new PolycopyError("CLI_INVALID", msg, { userFacing: true });
   if (o.interval < 100) throw bad(`--interval must be ≥ 100 ms, got ${o.interval}`);
   const cfg = loadConfig(o.config === undefined ? {} : { file: o.config });
+  if (o.serve) checkDashboardBind(cfg); // before anything is written
   const wallets = o.wallets ?? cfg.wallets.map((w) => w.address);
   if (wallets.length === 0)
     throw bad("no wallets to follow: list them in the config (wallets) or pass --wallets");
@@ -78,7 +81,7 @@ export async function runLiveBot(o: {
       funder: cfg.polymarket.funder,
       keyFile: cfg.polymarket.keyFile,
     });
-    out(`LIVE TRADING on ${urls.clobUrl}: real orders will be signed and sent`);
+    out(`LIVE TRADING on ${redactUrl(urls.clobUrl)}: real orders will be signed and sent`);
   }
   const roles = cfg.polymarket.rpcUrl
     ? new (await import("../../polymarket/fill-roles.ts")).FillRoles({ rpcUrl: cfg.polymarket.rpcUrl })
@@ -108,6 +111,7 @@ export async function runLiveBot(o: {
         })
       : null;
   if (dash) out(dash.link);
+  let recorded: Promise<void> = Promise.resolve();
   const crash = process.env.POLYCOPY_TEST_CRASH_AFTER_ORDER;
   const crashStep = process.env.POLYCOPY_TEST_CRASH_AFTER_STEP;
   const crashBeforePost = process.env.POLYCOPY_TEST_CRASH_BEFORE_POST;
@@ -139,6 +143,11 @@ export async function runLiveBot(o: {
       onReady: (e, l) => {
         engine = e;
         leaders = l;
+        // What `polycopy wallets` shows: the followed wallets with the classes this run copies by.
+        const aliases = new Map(cfg.wallets.map((w) => [w.address, w.alias]));
+        recorded = recordLeaders(store, l, new Map(), aliases).catch((err: unknown) =>
+          childLogger("run").warn({ err }, "could not record the followed wallets"),
+        );
       },
     });
     const c = r.engine.counters;
@@ -148,6 +157,7 @@ export async function runLiveBot(o: {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    await recorded;
     await alerts?.flush();
     alerts?.close();
     await dash?.server.close();

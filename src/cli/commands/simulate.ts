@@ -33,6 +33,8 @@ export function register(program: Command): void {
     .action(async (o: SimulateOptions) => {
       const { simulate, writeSimFiles } = await import("../../sim/index.ts");
       const { progressBar } = await import("../progress.ts");
+      const { ensureOutputDir } = await import("../paths.ts");
+      ensureOutputDir(o.out, "--out");
       const t0 = performance.now();
       const r = simulate({
         seed: o.seed,
