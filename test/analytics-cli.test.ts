@@ -18,13 +18,13 @@ const rec = (o: Record<string, unknown> = {}) =>
     proxyWallet: W,
     side: "BUY",
     asset: "123",
-    conditionId: "0xabc",
+    conditionId: `0x${"ab".repeat(32)}`,
     size: 10,
     price: 0.45,
     timestamp: 1767225600,
     outcome: "Yes",
     outcomeIndex: 0,
-    transactionHash: "0xdead",
+    transactionHash: `0x${"de".repeat(32)}`,
     type: "TRADE",
     ...o,
   });
@@ -104,13 +104,13 @@ describe("classify / eval / report commands", () => {
     assert.match(readFileSync(join(out, "report.md"), "utf8"), /\| wallet \| class \|/);
   });
 
-  it("bad input: empty file, missing field, wrong type, bad JSON, off-tick price give one-line errors", () => {
+  it("bad input: empty file, missing field, wrong type, bad JSON, bad price give one-line errors", () => {
     const cases: [string, string, RegExp][] = [
       ["empty.jsonl", "", /file is empty/],
       ["missing.jsonl", `${rec({ proxyWallet: undefined })}\n`, /line 1: proxyWallet/],
       ["type.jsonl", `${rec({ size: "lots" })}\n`, /line 1: size/],
       ["json.jsonl", `${rec()}\n{not json\n`, /line 2: not valid JSON/],
-      ["tick.jsonl", `${rec({ price: 0.12345 })}\n`, /price: 0.12345 is not on the 0.001 tick grid/],
+      ["range.jsonl", `${rec({ price: 1.2 })}\n`, /line 1: price: must be strictly between 0 and 1/],
       ["nan.jsonl", `${rec({ price: "NaN" })}\n`, /line 1: price/],
       ["neg.jsonl", `${rec({ price: -0.2 })}\n`, /price: must be strictly between 0 and 1/],
       ["header.csv", "wallet,side\n", /CSV header lacks column/],

@@ -226,7 +226,7 @@ describe("polycopy ingest", () => {
     writeFileSync(badLine, `${JSON.stringify(rec)}\n${JSON.stringify({ ...rec, price: -0.2 })}\n`);
     cases.push([
       ["--from", "file", "--file", badLine],
-      /bad\.jsonl line 2\.price must be strictly between 0 and 1/,
+      /bad\.jsonl line 2: price: must be strictly between 0 and 1/,
     ]);
     const garbled = join(dir, "garbled.jsonl");
     writeFileSync(garbled, `${JSON.stringify(rec)}\n{"proxyWallet":\n`);

@@ -163,17 +163,27 @@ describe("poll source", () => {
     }
   });
 
-  it("stops with a one-line error naming the field when the API sends an off-tick price", async () => {
+  it("keeps an averaged price off the tick grid; stops with a one-line error on a price outside (0,1)", async () => {
     const s = await startStandin({
       markets: [market],
-      activity: [trade(0, T0), { ...trade(1, T0 + 1), price: 0.505 }],
+      activity: [
+        trade(0, T0),
+        { ...trade(1, T0 + 1), price: 0.5050000127 },
+        { ...trade(2, T0 + 2), price: 1.2 },
+      ],
     });
     try {
       const adapter = new PolymarketAdapter({ urls: { gammaUrl: s.url, dataUrl: s.url, clobUrl: s.url } });
+      const ok = await adapter.walletActivity(WALLET, { untilTs: (T0 + 2) * 1000 });
+      assert.deepEqual(
+        ok.map((e) => (e.type === "TRADE" ? e.price : null)),
+        [0.5, 0.5050000127],
+        "the Data API's average price is kept whole (it is not a tick)",
+      );
       await assert.rejects(adapter.walletActivity(WALLET), (e: Error) => {
         assert.match(
           e.message,
-          /data \/activity \(user 0x[0-9a-f]+, offset 0\)\[1\]\.price 0\.505 is not on the tick grid 0\.01/,
+          /data \/activity \(user 0x[0-9a-f]+, offset 0\)\[2\]: price: must be strictly between 0 and 1 for a trade, got 1\.2/,
         );
         assert.doesNotMatch(e.message, /\n/);
         return true;

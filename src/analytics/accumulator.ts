@@ -4,7 +4,7 @@
  * O(markets), so re-scoring a wallet after one new fill never re-reads its history. The batch path
  * (classify a file) feeds the same accumulators, so batch and live give the same answers.
  */
-import type { LeaderEvent, LeaderFill } from "../domain/fill.ts";
+import { type LeaderEvent, type LeaderFill, WALLET_PAYMENT_TYPES } from "../domain/fill.ts";
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
@@ -177,7 +177,7 @@ export interface MarkoutSink {
  */
 export const INCOME_TYPES = ["REWARD", "MAKER_REBATE", "TAKER_REBATE", "YIELD"] as const;
 export type IncomeType = (typeof INCOME_TYPES)[number];
-const isIncome = (t: string): t is IncomeType => (INCOME_TYPES as readonly string[]).includes(t);
+const isIncome = (t: string): t is IncomeType => (WALLET_PAYMENT_TYPES as readonly string[]).includes(t);
 
 export class WalletAccumulator {
   readonly wallet: string;
@@ -197,9 +197,9 @@ export class WalletAccumulator {
   readonly income: Record<IncomeType, number> = { REWARD: 0, MAKER_REBATE: 0, TAKER_REBATE: 0, YIELD: 0 };
   /** The sum of `income`: cash in the wallet's equity. */
   incomeUsd = 0;
-  /** Kept for reports: liquidity rewards and maker rebates. */
+  /** Kept for reports: every wallet payment (rewards, rebates, yield). */
   get rewardUsd(): number {
-    return this.income.REWARD + this.income.MAKER_REBATE;
+    return this.incomeUsd;
   }
   /** Notional of fills whose maker/taker role is known, and of those where the wallet was maker. */
   roleKnownNotional = 0;
@@ -278,10 +278,12 @@ export class WalletAccumulator {
     this.#rollDay(e.ts);
     const type: string = e.type;
     if (isIncome(type) && e.type !== "TRADE") {
-      // Not tied to a market (the API sends conditionId ""): booked as wallet cash, no market aggregate.
+      // Rewards, rebates and yield belong to no market (conditionId "" on the Data API): wallet
+      // cash in its PnL, and classifier evidence; no market aggregate.
       if (e.ts > this.lastTs) this.lastTs = e.ts;
-      this.income[type] += e.usdcSize;
-      this.incomeUsd += e.usdcSize;
+      const usd = e.usdcSize || e.size;
+      this.income[type] += usd;
+      this.incomeUsd += usd;
       return;
     }
     const a = this.#agg(e.marketId, e.ts);
@@ -452,6 +454,7 @@ export class WalletAccumulator {
         }
         break;
       default:
+        // CONVERSION moves no cash here; wallet payments are booked in add().
         break;
     }
   }

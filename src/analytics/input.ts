@@ -1,127 +1,20 @@
 /**
- * Reads wallet history files for the analytics: JSON Lines of Data API /activity or /trades records
- * (exactly as the API returns them) or a CSV of normalized fills. Every line is validated; a bad
- * line is reported with its number and field, and nothing is silently guessed.
+ * Reads wallet history files for the analytics: Data API `/activity` or `/trades` records exactly
+ * as the API returns them (JSON Lines, or a JSON array such as a saved API response; read by the
+ * one record parser, src/polymarket/data-api-file.ts) or a CSV of normalized fills. Every record
+ * is validated; a bad one is reported with its line (or array index) and field, and nothing is
+ * silently guessed.
  */
-import { createReadStream, statSync } from "node:fs";
+import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import { PolycopyError } from "../domain/errors.ts";
-import { apiFillKey, type LeaderEvent, type NonTradeType } from "../domain/fill.ts";
-import { isOnTick } from "../domain/market.ts";
+import type { LeaderEvent } from "../domain/fill.ts";
+import { printable } from "../domain/printable.ts";
 import { formatZodIssues } from "../domain/validation.ts";
 import { isAddress, normalizeAddress } from "../domain/wallet.ts";
-
-/** Fields the Data API returns on /activity and /trades records; anything else is reported. */
-const KNOWN_FIELDS = new Set([
-  "proxyWallet",
-  "side",
-  "asset",
-  "conditionId",
-  "size",
-  "price",
-  "timestamp",
-  "title",
-  "slug",
-  "icon",
-  "eventSlug",
-  "outcome",
-  "outcomeIndex",
-  "name",
-  "pseudonym",
-  "bio",
-  "profileImage",
-  "profileImageOptimized",
-  "transactionHash",
-  "type",
-  "usdcSize",
-]);
-
-const num = z.union([z.number(), z.string().trim().min(1).transform(Number)]).pipe(z.number().finite());
-const address = z
-  .string()
-  .refine(isAddress, "expected a 0x address of 40 hex digits")
-  .transform(normalizeAddress);
-
-const activitySchema = z.object({
-  proxyWallet: address,
-  type: z
-    .enum(["TRADE", "SPLIT", "MERGE", "REDEEM", "REWARD", "CONVERSION", "MAKER_REBATE"])
-    .default("TRADE"),
-  conditionId: z.string().min(1, "expected a condition id"),
-  timestamp: num.pipe(z.number().int().positive("expected seconds since epoch")),
-  size: num.pipe(z.number().nonnegative()),
-  usdcSize: num.pipe(z.number().nonnegative()).optional(),
-  transactionHash: z.string().optional(),
-  // Non-trade activity comes with side "" and outcomeIndex 999, as the Data API returns it.
-  side: z
-    .enum(["BUY", "SELL", ""])
-    .transform((v) => (v === "" ? undefined : v))
-    .optional(),
-  asset: z.string().optional(),
-  price: num.optional(),
-  outcomeIndex: num.pipe(z.number().int().min(0)).optional(),
-  outcome: z.string().optional(),
-});
-
-/** The smallest Polymarket tick; a price off this grid cannot come from the CLOB. */
-const FINEST_TICK = 0.001;
-
-function toEvent(r: z.output<typeof activitySchema>, line: number, what: string): LeaderEvent {
-  const ts = r.timestamp < 1e11 ? r.timestamp * 1000 : r.timestamp;
-  const tx = r.transactionHash || null;
-  if (r.type !== "TRADE") {
-    return {
-      type: r.type as NonTradeType,
-      key: `${tx ?? `line${line}`}:${r.proxyWallet}:${r.type}:${r.conditionId}:${r.size}`,
-      wallet: r.proxyWallet,
-      marketId: r.conditionId,
-      size: r.size,
-      usdcSize: r.usdcSize ?? 0,
-      ts,
-      txHash: tx,
-      source: "file",
-    };
-  }
-  const fail = (field: string, msg: string) =>
-    new PolycopyError("PAYLOAD_INVALID", `${what} line ${line}: ${field}: ${msg}`, { userFacing: true });
-  if (r.side === undefined) throw fail("side", "required for a TRADE (BUY or SELL)");
-  if (!r.asset) throw fail("asset", "required for a TRADE (the token id)");
-  if (r.price === undefined) throw fail("price", "required for a TRADE");
-  if (!(r.price > 0 && r.price < 1)) throw fail("price", `must be strictly between 0 and 1, got ${r.price}`);
-  if (!isOnTick(r.price, FINEST_TICK)) throw fail("price", `${r.price} is not on the 0.001 tick grid`);
-  if (!(r.size > 0)) throw fail("size", "must be positive for a TRADE");
-  let outcomeIndex = r.outcomeIndex;
-  if (outcomeIndex === undefined && r.outcome !== undefined) {
-    const o = r.outcome.toLowerCase();
-    outcomeIndex = o === "yes" ? 0 : o === "no" ? 1 : undefined;
-  }
-  if (outcomeIndex === undefined) throw fail("outcomeIndex", "required for a TRADE (or outcome Yes/No)");
-  return {
-    type: "TRADE",
-    key: tx
-      ? apiFillKey({
-          txHash: tx,
-          wallet: r.proxyWallet,
-          tokenId: r.asset,
-          side: r.side,
-          size: r.size,
-          price: r.price,
-        })
-      : `line${line}`,
-    wallet: r.proxyWallet,
-    marketId: r.conditionId,
-    tokenId: r.asset,
-    outcomeIndex,
-    side: r.side,
-    price: r.price,
-    size: r.size,
-    ts,
-    role: null,
-    txHash: tx,
-    source: "file",
-  };
-}
+import { describeRead, readDataApiFile } from "../polymarket/data-api-file.ts";
+import { RECORD_BOUNDS } from "../polymarket/data-api-record.ts";
 
 const CSV_COLUMNS = [
   "wallet",
@@ -133,124 +26,173 @@ const CSV_COLUMNS = [
   "size",
   "ts",
 ] as const;
+const CSV_OPTIONAL = ["key", "tx_hash", "type", "usdc_size", "role"];
+
+const num = z
+  .string()
+  .trim()
+  .min(1, "required")
+  .transform(Number)
+  .pipe(z.number().finite("must be a finite number"));
+/** A normalized fill: ids are free-form (the CSV may come from anywhere), numbers bounded as for the Data API. */
+const csvFillSchema = z.object({
+  wallet: z.string().refine(isAddress, "expected a 0x address of 40 hex digits").transform(normalizeAddress),
+  market_id: z.string().trim().min(1, "required"),
+  token_id: z.string().trim().min(1, "required"),
+  outcome_index: num.pipe(z.number().int().min(0).max(RECORD_BOUNDS.maxOutcomeIndex)),
+  side: z
+    .string()
+    .transform((v) => v.toUpperCase())
+    .pipe(z.enum(["BUY", "SELL"], "must be BUY or SELL")),
+  price: num.pipe(
+    z.number().gt(0, "must be strictly between 0 and 1").lt(1, "must be strictly between 0 and 1"),
+  ),
+  size: num.pipe(
+    z
+      .number()
+      .gt(0, "must be positive")
+      .max(RECORD_BOUNDS.maxShares, `must be at most ${RECORD_BOUNDS.maxShares.toExponential()} shares`),
+  ),
+  // Seconds or milliseconds since the epoch.
+  ts: num
+    .transform((t) => (t < 1e11 ? t * 1000 : t))
+    .pipe(
+      z
+        .number()
+        .min(RECORD_BOUNDS.minTsSec * 1000, "must be on or after 2020-01-01 (unix seconds or ms)")
+        .max(RECORD_BOUNDS.maxTsSec * 1000, "must be before 2100-01-01 (unix seconds or ms)"),
+    ),
+});
 
 export interface ReadResult {
   events: LeaderEvent[];
+  /** Records (JSON) or data rows (CSV) read. */
   lines: number;
-  /** Human-readable notes (unknown fields ignored, duplicates dropped). */
+  /** Human-readable notes (unknown fields ignored, duplicates collapsed, unknown types skipped). */
   warnings: string[];
 }
 
+const bad = (msg: string) => new PolycopyError("PAYLOAD_INVALID", msg, { userFacing: true });
+
 /**
- * Reads a JSONL (Data API records, one per line) or CSV (normalized fills with a header) file.
- * Throws a user-facing error naming the line and field for the first invalid line, and for an
- * empty file.
+ * Reads a Data API file (JSON Lines or a JSON array, told apart by the first non-space byte) or a
+ * CSV of normalized fills (anything else, with a header). Throws a user-facing error naming the line
+ * (or array index) and field of the first invalid record, and for an empty file. Events come oldest
+ * first, each key once.
  */
 export async function readWalletHistory(path: string): Promise<ReadResult> {
-  let size: number;
+  let st: ReturnType<typeof statSync>;
   try {
-    size = statSync(path).size;
+    st = statSync(path);
   } catch {
     throw new PolycopyError("CLI_INVALID", `input file not found: ${path}`, { userFacing: true });
   }
-  if (size === 0) throw new PolycopyError("PAYLOAD_INVALID", `${path}: file is empty`, { userFacing: true });
+  if (st.isDirectory()) {
+    throw new PolycopyError("CLI_INVALID", `--input: ${path} is a directory, not a file`, {
+      userFacing: true,
+    });
+  }
+  if (st.size === 0) throw bad(`${path}: file is empty`);
+  const first = firstByte(path);
+  if (first === "{" || first === "[") {
+    const r = await readDataApiFile(path, { source: "file", name: path });
+    if (r.events.length === 0) {
+      const why = describeRead(r);
+      throw bad(`${path}: no records polycopy can use${why.length > 0 ? ` (${why.join("; ")})` : ""}`);
+    }
+    return { events: r.events, lines: r.records, warnings: describeRead(r) };
+  }
+  return readFillsCsv(path);
+}
+
+/** The first non-space character of a file, or "" when it has none. */
+function firstByte(path: string): string {
+  const fd = openSync(path, "r");
+  try {
+    const buf = Buffer.alloc(4096);
+    for (let pos = 0; ; ) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) return "";
+      const s = buf.subarray(0, n).toString("latin1").trimStart();
+      if (s !== "") return s[0]!;
+      pos += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function readFillsCsv(path: string): Promise<ReadResult> {
   const rl = createInterface({ input: createReadStream(path, "utf8"), crlfDelay: Number.POSITIVE_INFINITY });
   const events: LeaderEvent[] = [];
   const unknown = new Map<string, number>();
   const seen = new Set<string>();
   let dupes = 0;
+  let rows = 0;
   let lineNo = 0;
-  let csvHeader: string[] | null = null;
-  let format: "jsonl" | "csv" | null = null;
+  let header: string[] | null = null;
   for await (const raw of rl) {
     lineNo++;
     const line = raw.trim();
     if (line === "") continue;
-    if (format === null) format = line.startsWith("{") ? "jsonl" : "csv";
-    let ev: LeaderEvent;
-    if (format === "jsonl") {
-      let obj: unknown;
-      try {
-        obj = JSON.parse(line);
-      } catch {
-        throw new PolycopyError("PAYLOAD_INVALID", `${path} line ${lineNo}: not valid JSON`, {
-          userFacing: true,
-        });
+    const cells = line.split(",").map((c) => c.trim());
+    if (header === null) {
+      header = cells.map((c) => c.toLowerCase());
+      const missing = CSV_COLUMNS.filter((c) => !header!.includes(c));
+      if (missing.length > 0) {
+        throw bad(
+          `${path}: CSV header lacks column(s) ${missing.join(", ")} (need ${CSV_COLUMNS.join(",")})`,
+        );
       }
-      if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
-        throw new PolycopyError("PAYLOAD_INVALID", `${path} line ${lineNo}: expected a JSON object`, {
-          userFacing: true,
-        });
-      }
-      for (const k of Object.keys(obj)) if (!KNOWN_FIELDS.has(k)) unknown.set(k, (unknown.get(k) ?? 0) + 1);
-      const r = activitySchema.safeParse(obj);
-      if (!r.success) {
-        throw new PolycopyError("PAYLOAD_INVALID", `${path} line ${lineNo}: ${formatZodIssues(r.error)}`, {
-          userFacing: true,
-        });
-      }
-      ev = toEvent(r.data, lineNo, path);
-    } else {
-      const cells = line.split(",").map((c) => c.trim());
-      if (csvHeader === null) {
-        csvHeader = cells.map((c) => c.toLowerCase());
-        const missing = CSV_COLUMNS.filter((c) => !csvHeader!.includes(c));
-        if (missing.length > 0) {
-          throw new PolycopyError(
-            "PAYLOAD_INVALID",
-            `${path}: CSV header lacks column(s) ${missing.join(", ")} (need ${CSV_COLUMNS.join(",")})`,
-            { userFacing: true },
-          );
+      for (const c of header) {
+        if (!(CSV_COLUMNS as readonly string[]).includes(c) && !CSV_OPTIONAL.includes(c)) {
+          const k = printable(c, 40);
+          unknown.set(k, (unknown.get(k) ?? 0) + 1);
         }
-        for (const c of csvHeader) {
-          if (
-            !(CSV_COLUMNS as readonly string[]).includes(c) &&
-            !["key", "tx_hash", "type", "usdc_size", "role"].includes(c)
-          )
-            unknown.set(c, (unknown.get(c) ?? 0) + 1);
-        }
-        continue;
       }
-      const row: Record<string, string> = {};
-      for (const [i, h] of csvHeader.entries()) row[h] = cells[i] ?? "";
-      const tsNum = Number(row.ts);
-      const r = activitySchema.safeParse({
-        proxyWallet: row.wallet,
-        type: row.type || "TRADE",
-        conditionId: row.market_id,
-        timestamp: row.ts,
-        size: row.size,
-        usdcSize: row.usdc_size || undefined,
-        transactionHash: row.tx_hash || row.key || undefined,
-        side: row.side?.toUpperCase() || undefined,
-        asset: row.token_id,
-        price: row.price || undefined,
-        outcomeIndex: row.outcome_index,
-      });
-      if (!r.success || !Number.isFinite(tsNum)) {
-        const msg = r.success ? "ts: expected a number" : formatZodIssues(r.error);
-        throw new PolycopyError("PAYLOAD_INVALID", `${path} line ${lineNo}: ${msg}`, { userFacing: true });
-      }
-      ev = toEvent(r.data, lineNo, path);
-      if (row.key) ev.key = row.key;
-      if (ev.type === "TRADE" && (row.role === "maker" || row.role === "taker")) ev.role = row.role;
+      continue;
     }
-    if (seen.has(ev.key)) {
+    rows++;
+    const row: Record<string, string> = {};
+    for (const [i, h] of header.entries()) row[h] = cells[i] ?? "";
+    if (row.type && row.type.toUpperCase() !== "TRADE") {
+      throw bad(
+        `${path} line ${lineNo}: type: a fills CSV holds trades only, got "${printable(row.type, 30)}"`,
+      );
+    }
+    const r = csvFillSchema.safeParse(row);
+    if (!r.success) throw bad(`${path} line ${lineNo}: ${formatZodIssues(r.error)}`);
+    const f = r.data;
+    const tx = row.tx_hash || null;
+    const key =
+      row.key || `${tx ?? `line${lineNo}`}:${f.wallet}:${f.token_id}:${f.side}:${f.size}:${f.price}`;
+    if (seen.has(key)) {
       dupes++;
       continue;
     }
-    seen.add(ev.key);
-    events.push(ev);
-  }
-  if (events.length === 0) {
-    throw new PolycopyError("PAYLOAD_INVALID", `${path}: no records (only a header or blank lines)`, {
-      userFacing: true,
+    seen.add(key);
+    events.push({
+      type: "TRADE",
+      key,
+      wallet: f.wallet,
+      marketId: f.market_id,
+      tokenId: f.token_id,
+      outcomeIndex: f.outcome_index,
+      side: f.side,
+      price: f.price,
+      size: f.size,
+      ts: f.ts,
+      role: row.role === "maker" || row.role === "taker" ? row.role : null,
+      txHash: tx,
+      source: "file",
     });
   }
+  if (events.length === 0) throw bad(`${path}: no records (only a header or blank lines)`);
+  events.sort((a, b) => a.ts - b.ts);
   const warnings: string[] = [];
-  for (const [k, n] of unknown) warnings.push(`ignored unknown field "${k}" (${n} line${n > 1 ? "s" : ""})`);
-  if (dupes > 0) warnings.push(`dropped ${dupes} duplicate record(s) (same idempotency key)`);
-  return { events, lines: lineNo, warnings };
+  for (const k of unknown.keys()) warnings.push(`ignored unknown column "${k}"`);
+  if (dupes > 0) warnings.push(`collapsed ${dupes} duplicate row(s) (same key)`);
+  return { events, lines: rows, warnings };
 }
 
 /** Reads a labels CSV: `wallet,label[,style]`. */

@@ -19,7 +19,11 @@ export interface LeaderFill {
   /** 0 for the first (YES-equivalent) outcome. */
   outcomeIndex: number;
   side: Side;
-  /** USD per share, on the market's tick grid, strictly inside (0,1). */
+  /**
+   * USD per share, strictly inside (0,1), at full precision. A Data API price is the volume-weighted
+   * average of the book levels the taker walked (e.g. 0.7671607282693813), so it need not lie on the
+   * tick grid; only the prices of our own orders are tick-checked.
+   */
   price: number;
   /** Shares (6-decimal precision). */
   size: number;
@@ -32,14 +36,34 @@ export interface LeaderFill {
 }
 
 /** Non-trade wallet activity that still matters for analytics (Data API /activity types). */
-export type NonTradeType = "SPLIT" | "MERGE" | "REDEEM" | "REWARD" | "CONVERSION" | "MAKER_REBATE";
+export type NonTradeType =
+  | "SPLIT"
+  | "MERGE"
+  | "REDEEM"
+  | "REWARD"
+  | "CONVERSION"
+  | "MAKER_REBATE"
+  | "TAKER_REBATE"
+  | "YIELD";
+
+/**
+ * Payments to the wallet that belong to no market: daily liquidity rewards, maker and taker
+ * rebates, yield. The Data API sends them with `conditionId ""`, `size` = `usdcSize` = USD paid.
+ */
+export const WALLET_PAYMENT_TYPES: readonly NonTradeType[] = [
+  "REWARD",
+  "MAKER_REBATE",
+  "TAKER_REBATE",
+  "YIELD",
+];
 
 export interface LeaderActivity {
   type: NonTradeType;
   key: string;
   wallet: string;
+  /** conditionId; "" for a wallet payment (REWARD, rebates, YIELD), which belongs to no market. */
   marketId: string;
-  /** Shares for SPLIT/MERGE/REDEEM/CONVERSION; 0 when not applicable. */
+  /** Shares for SPLIT/MERGE/REDEEM/CONVERSION (0 for a REDEEM of losing tokens); USD paid for a wallet payment. */
   size: number;
   /** USD value (usdcSize on the Data API). */
   usdcSize: number;

@@ -276,7 +276,7 @@ export class PolymarketAdapter {
         await this.http.getJson(url, [this.#b.data, this.#b.activity], signal),
         what,
       );
-      // Markets first, so every fill's price is checked against its own tick.
+      // Markets first: the store needs a fill's market before the fill.
       const cids = new Set<string>();
       for (const r of body) {
         const c = (r as { conditionId?: unknown; type?: unknown } | null)?.conditionId;
@@ -286,10 +286,7 @@ export class PolymarketAdapter {
       const events: LeaderEvent[] = [];
       let skipped = 0;
       for (const [i, r] of body.entries()) {
-        const e = toLeaderEvent(r, `${what}[${i}]`, {
-          tickOf: (c) => this.#markets.get(c)?.tickSize,
-          source: "poll",
-        });
+        const e = toLeaderEvent(r, `${what}[${i}]`, { source: "poll" });
         if (e === null) {
           skipped++;
           continue;
@@ -350,7 +347,7 @@ export class PolymarketAdapter {
       }
       await this.ensureMarkets(cids, signal);
       for (const [i, r] of body.entries()) {
-        const f = tradeToFill(r, `${what}[${i}]`, { tickOf: (c) => this.#markets.get(c)?.tickSize });
+        const f = tradeToFill(r, `${what}[${i}]`, { source: "poll" });
         if (seen.has(f.key)) continue;
         seen.add(f.key);
         out.push(f);

@@ -149,100 +149,39 @@ describe("Gamma market resolution state", () => {
   });
 });
 
-describe("Data API records", () => {
-  it("converts a trade with a stable key and second→ms timestamps", () => {
-    const e = toLeaderEvent(trade, "activity[0]", { tickOf: () => 0.01 });
+describe("Data API records (wrappers over data-api-record.ts)", () => {
+  it("toLeaderEvent converts a trade with a stable key and second→ms timestamps", () => {
+    const e = toLeaderEvent(trade, "activity[0]");
     assert.ok(e && e.type === "TRADE");
     assert.equal(e.key, `${TX}:${WALLET}:12345678901234567890:BUY:12.5:0.42`);
     assert.equal(e.ts, 1_767_225_600_000);
-    assert.equal(e.price, 0.42);
-    assert.equal(e.role, null);
+    assert.equal(e.source, "poll");
     // The same record as a string-typed payload gives the same key.
     const e2 = toLeaderEvent(
       { ...trade, price: "0.42", size: "12.5", proxyWallet: WALLET.toUpperCase().replace("0X", "0x") },
       "a",
     );
     assert.equal(e2?.key, e.key);
+    assert.equal(toLeaderEvent({ ...trade, type: "SOMETHING_NEW" }, "a"), null, "unknown type: skipped");
   });
 
-  it("rejects NaN, negative, out-of-range and off-tick prices naming the field", () => {
-    rejects(() => toLeaderEvent({ ...trade, price: Number.NaN }, "activity[3]"), /activity\[3\]: price/);
-    rejects(() => toLeaderEvent({ ...trade, price: "NaN" }, "activity[3]"), /activity\[3\]: price/);
-    rejects(
-      () => toLeaderEvent({ ...trade, price: -0.3 }, "activity[3]"),
-      /activity\[3\]\.price must be strictly between 0 and 1/,
-    );
-    rejects(
-      () => toLeaderEvent({ ...trade, price: 1.2 }, "activity[3]"),
-      /activity\[3\]\.price must be strictly between 0 and 1/,
-    );
-    rejects(
-      () => toLeaderEvent({ ...trade, price: 0.425 }, "activity[3]", { tickOf: () => 0.01 }),
-      /activity\[3\]\.price 0\.425 is not on the tick grid 0\.01/,
-    );
-    rejects(
-      () => toLeaderEvent({ ...trade, size: -1 }, "activity[3]"),
-      /activity\[3\]: size: must not be negative/,
-    );
-    rejects(
-      () => toLeaderEvent({ ...trade, size: 0 }, "activity[3]"),
-      /activity\[3\]\.size must be positive/,
-    );
-    rejects(
-      () => toLeaderEvent({ ...trade, side: "" }, "activity[3]"),
-      /activity\[3\]\.side: must be BUY or SELL/,
-    );
-    rejects(
-      () => toLeaderEvent({ ...trade, proxyWallet: "bob" }, "activity[3]"),
-      /activity\[3\]: proxyWallet: must be a 0x/,
-    );
-    rejects(
-      () => toLeaderEvent({ ...trade, timestamp: 1.5 }, "activity[3]"),
-      /activity\[3\]: timestamp: must be an integer/,
-    );
-    rejects(
-      () => toLeaderEvent({ ...trade, transactionHash: "" }, "activity[3]"),
-      /activity\[3\]\.transactionHash/,
-    );
-    rejects(
-      () => toLeaderEvent({ ...trade, asset: "abc" }, "activity[3]"),
-      /activity\[3\]\.asset: .*decimal token id/,
-    );
-    rejects(() => toLeaderEvent("nope", "activity[3]"), /activity\[3\]: \(root\)/);
+  it("tradeToFill reads /trades records and refuses a non-trade row", () => {
+    const { type: _t, usdcSize: _u, ...rec } = trade;
+    const f = tradeToFill({ ...rec, side: "SELL", price: 0.7671607282693813 }, "trades[0]", {
+      source: "rtds",
+    });
+    assert.equal(f.side, "SELL");
+    assert.equal(f.price, 0.7671607282693813, "an averaged price is kept whole");
+    assert.equal(f.source, "rtds");
+    rejects(() => tradeToFill({ ...rec, side: "HOLD" }, "trades[0]"), /trades\[0\]: side/);
+    rejects(() => tradeToFill({ ...trade, type: "REWARD" }, "trades[0]"), /trades\[0\]\.type/);
   });
 
-  it("accepts the finer 0.001 grid near the extremes, where Polymarket shrinks the tick", () => {
+  it("checkedPrice (our orders and books) accepts the finer 0.001 grid near the extremes", () => {
     assert.equal(checkedPrice(0.975, 0.01, "p"), 0.975);
     assert.equal(checkedPrice(0.021, 0.01, "p"), 0.021);
     rejects(() => checkedPrice(0.505, 0.01, "p"), /p 0\.505 is not on the tick grid 0\.01/);
     assert.equal(checkedPrice(0.1 + 0.2, 0.01, "p"), 0.3, "float noise removed");
-  });
-
-  it("converts non-trade activity and skips types polycopy does not model", () => {
-    const split = {
-      ...trade,
-      type: "SPLIT",
-      size: 100,
-      usdcSize: 100,
-      price: 0,
-      asset: "",
-      side: "",
-      outcomeIndex: 999,
-      outcome: "",
-    };
-    const e = toLeaderEvent(split, "a");
-    assert.ok(e && e.type === "SPLIT");
-    assert.equal(e.size, 100);
-    assert.equal(e.usdcSize, 100);
-    assert.equal(toLeaderEvent({ ...split, type: "YIELD" }, "a"), null);
-  });
-
-  it("converts /trades records", () => {
-    const { type: _t, usdcSize: _u, ...rec } = trade;
-    const f = tradeToFill({ ...rec, side: "SELL" }, "trades[0]", { tickOf: () => 0.01 });
-    assert.equal(f.side, "SELL");
-    assert.equal(f.key, `${TX}:${WALLET}:12345678901234567890:SELL:12.5:0.42`);
-    rejects(() => tradeToFill({ ...rec, side: "HOLD" }, "trades[0]"), /trades\[0\]: side/);
   });
 });
 

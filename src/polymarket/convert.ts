@@ -1,24 +1,13 @@
 import type { Level, OrderBook } from "../domain/book.ts";
 import { PolycopyError } from "../domain/errors.ts";
-import {
-  apiFillKey,
-  type LeaderEvent,
-  type LeaderFill,
-  type NonTradeType,
-  type SourceKind,
-} from "../domain/fill.ts";
+import type { LeaderEvent, LeaderFill, SourceKind } from "../domain/fill.ts";
 import { assertPrice, type FeeSchedule, type Market, NO_FEE } from "../domain/market.ts";
+import { quoted } from "../domain/printable.ts";
 import { parseWith } from "../domain/validation.ts";
-import {
-  ACTIVITY_TYPES,
-  type ActivityRecord,
-  activityRecordSchema,
-  clobBookSchema,
-  conditionIdSchema,
-  gammaMarketSchema,
-  tokenIdSchema,
-  tradeRecordSchema,
-} from "./schemas.ts";
+import { parseDataApiRecord } from "./data-api-record.ts";
+import { clobBookSchema, gammaMarketSchema } from "./schemas.ts";
+
+export { activityKey } from "./data-api-record.ts";
 
 /** Pure conversions from validated Polymarket payloads to domain types. */
 
@@ -139,149 +128,27 @@ export function checkedPrice(price: number, marketTick: number | undefined, fiel
   return Number(price.toFixed(decimalsOf(tick)));
 }
 
-function checkedSize(size: number, field: string): number {
-  if (!(size > 0)) throw bad(`${field} must be positive, got ${size}`);
-  return Number(size.toFixed(6));
-}
-
-function checkedTxHash(h: string, field: string): string {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(h)) throw bad(`${field}: must be a 0x-prefixed 32-byte hash, got "${h}"`);
-  return h.toLowerCase();
-}
-
-/** Idempotency key for a non-trade activity (the Data API has no log index or activity id). */
-export function activityKey(a: {
-  txHash: string;
-  wallet: string;
-  type: NonTradeType;
-  marketId: string;
-  size: number;
-  usdcSize: number;
-}): string {
-  return `${a.txHash.toLowerCase()}:${a.wallet.toLowerCase()}:${a.type}:${a.marketId.toLowerCase()}:${a.size}:${a.usdcSize}`;
-}
-
 export interface ConvertOptions {
-  /** Tick size of a market, when known; prices are checked against it. */
-  tickOf?: (conditionId: string) => number | undefined;
   source?: SourceKind;
 }
 
 /**
- * Validates one Data API `/activity` record and converts it to a LeaderEvent; returns null for
- * activity types polycopy does not model. `what` names the record in errors (e.g. "activity[3]").
+ * Validates one Data API `/activity` record (any type, or a `/trades` record without one) and
+ * converts it to a LeaderEvent; returns null for an activity type polycopy does not know yet (the
+ * caller counts it). `what` names the record in errors (e.g. "activity[3]"). See data-api-record.ts.
  */
 export function toLeaderEvent(raw: unknown, what: string, opts: ConvertOptions = {}): LeaderEvent | null {
-  const r = parseWith(activityRecordSchema, raw, what);
-  if (!(ACTIVITY_TYPES as readonly string[]).includes(r.type)) return null;
-  const source = opts.source ?? "poll";
-  if (r.type === "TRADE") return tradeFromActivity(r, what, opts, source);
-  const cid = parseWith(conditionIdSchema, r.conditionId, `${what}.conditionId`).toLowerCase();
-  const txHash =
-    r.transactionHash === "" ? null : checkedTxHash(r.transactionHash, `${what}.transactionHash`);
-  const type = r.type as NonTradeType;
-  const size = Number(r.size.toFixed(6));
-  const usdcSize = Number(r.usdcSize.toFixed(6));
-  return {
-    type,
-    key: activityKey({
-      txHash: txHash ?? `ts${r.timestamp}`,
-      wallet: r.proxyWallet,
-      type,
-      marketId: cid,
-      size,
-      usdcSize,
-    }),
-    wallet: r.proxyWallet,
-    marketId: cid,
-    size,
-    usdcSize,
-    ts: r.timestamp * 1000,
-    txHash,
-    source,
-  };
+  return parseDataApiRecord(raw, what, { source: opts.source ?? "poll" }).event;
 }
 
-function tradeFromActivity(
-  r: ActivityRecord,
-  what: string,
-  opts: ConvertOptions,
-  source: SourceKind,
-): LeaderFill {
-  if (r.side !== "BUY" && r.side !== "SELL")
-    throw bad(`${what}.side: must be BUY or SELL for a TRADE, got "${r.side}"`);
-  parseWith(tokenIdSchema, r.asset, `${what}.asset`);
-  const cid = parseWith(conditionIdSchema, r.conditionId, `${what}.conditionId`).toLowerCase();
-  if (r.outcomeIndex < 0 || r.outcomeIndex > 100) {
-    throw bad(`${what}.outcomeIndex: must be a small non-negative integer, got ${r.outcomeIndex}`);
-  }
-  return makeFill({
-    wallet: r.proxyWallet,
-    marketId: cid,
-    tokenId: r.asset,
-    outcomeIndex: r.outcomeIndex,
-    side: r.side,
-    price: r.price,
-    size: r.size,
-    tsSec: r.timestamp,
-    txHash: r.transactionHash,
-    what,
-    opts,
-    source,
-  });
-}
-
-function makeFill(f: {
-  wallet: string;
-  marketId: string;
-  tokenId: string;
-  outcomeIndex: number;
-  side: "BUY" | "SELL";
-  price: number;
-  size: number;
-  tsSec: number;
-  txHash: string;
-  what: string;
-  opts: ConvertOptions;
-  source: SourceKind;
-}): LeaderFill {
-  const price = checkedPrice(f.price, f.opts.tickOf?.(f.marketId), `${f.what}.price`);
-  const size = checkedSize(f.size, `${f.what}.size`);
-  const txHash = checkedTxHash(f.txHash, `${f.what}.transactionHash`);
-  return {
-    type: "TRADE",
-    key: apiFillKey({ txHash, wallet: f.wallet, tokenId: f.tokenId, side: f.side, size, price }),
-    wallet: f.wallet,
-    marketId: f.marketId,
-    tokenId: f.tokenId,
-    outcomeIndex: f.outcomeIndex,
-    side: f.side,
-    price,
-    size,
-    ts: f.tsSec * 1000,
-    role: null,
-    txHash,
-    source: f.source,
-  };
-}
-
-/** Validates one Data API `/trades` record and converts it to a LeaderFill. */
+/** Validates one Data API `/trades` record (or a websocket trade payload) and converts it to a LeaderFill. */
 export function tradeToFill(raw: unknown, what: string, opts: ConvertOptions = {}): LeaderFill {
-  const r = parseWith(tradeRecordSchema, raw, what);
-  return makeFill({
-    wallet: r.proxyWallet,
-    marketId: r.conditionId.toLowerCase(),
-    tokenId: r.asset,
-    outcomeIndex: r.outcomeIndex,
-    side: r.side,
-    price: r.price,
-    size: r.size,
-    tsSec: r.timestamp,
-    txHash: r.transactionHash,
-    what,
-    opts,
-    source: opts.source ?? "poll",
-  });
+  const t = (raw as { type?: unknown } | null)?.type;
+  if (t !== undefined && t !== "TRADE")
+    throw bad(`${what}.type: a trade record has no type or "TRADE", got ${quoted(t)}`);
+  const e = parseDataApiRecord(raw, what, { source: opts.source ?? "poll" }).event;
+  if (e === null || e.type !== "TRADE") throw bad(`${what}.type: not a trade`);
+  return e;
 }
 
 /** Validates a CLOB `/book` response; returns the book with bids best-first and asks best-first. */

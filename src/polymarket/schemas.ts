@@ -74,57 +74,8 @@ export const gammaMarketSchema = z.object({
 });
 export type GammaMarket = z.output<typeof gammaMarketSchema>;
 
-/** Data API activity types polycopy models; other types (e.g. YIELD) are skipped, not rejected. */
-export const ACTIVITY_TYPES = [
-  "TRADE",
-  "SPLIT",
-  "MERGE",
-  "REDEEM",
-  "REWARD",
-  "CONVERSION",
-  "MAKER_REBATE",
-] as const;
-export type ActivityTypeName = (typeof ACTIVITY_TYPES)[number];
-
-/** One Data API `/activity` record (trade or non-trade). Trade-only fields are checked in the converter. */
-export const activityRecordSchema = z.object({
-  proxyWallet: addressSchema,
-  timestamp: num.pipe(
-    z.number().int("must be an integer (unix seconds)").nonnegative("must not be negative"),
-  ),
-  conditionId: z.string(),
-  type: z.string().min(1),
-  size: nonNegNum,
-  usdcSize: nonNegNum.default(0),
-  transactionHash: z.string().default(""),
-  price: num.default(0),
-  asset: z.string().default(""),
-  side: z.string().default(""),
-  outcomeIndex: num.pipe(z.number().int()).default(999),
-  outcome: z.string().default(""),
-  title: z.string().nullish(),
-  slug: z.string().nullish(),
-});
-export type ActivityRecord = z.output<typeof activityRecordSchema>;
-
-/** One Data API `/trades` record (always a trade). */
-export const tradeRecordSchema = z.object({
-  proxyWallet: addressSchema,
-  side: z.enum(["BUY", "SELL"]),
-  asset: tokenIdSchema,
-  conditionId: conditionIdSchema,
-  size: nonNegNum,
-  price: num,
-  timestamp: num.pipe(
-    z.number().int("must be an integer (unix seconds)").nonnegative("must not be negative"),
-  ),
-  outcome: z.string().default(""),
-  outcomeIndex: num.pipe(z.number().int().nonnegative()),
-  transactionHash: z.string().default(""),
-  title: z.string().nullish(),
-  slug: z.string().nullish(),
-});
-export type TradeRecord = z.output<typeof tradeRecordSchema>;
+// Data API `/activity` and `/trades` records are parsed by data-api-record.ts (one parser for
+// every entry point).
 
 const bookLevelSchema = z.object({ price: num, size: nonNegNum });
 

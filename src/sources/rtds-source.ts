@@ -1,6 +1,7 @@
 import WebSocket from "ws";
 import { PolycopyError } from "../domain/errors.ts";
 import type { LeaderEvent, LeaderFill } from "../domain/fill.ts";
+import { printable } from "../domain/printable.ts";
 import { parseWith } from "../domain/validation.ts";
 import type { PolymarketAdapter } from "../polymarket/adapter.ts";
 import { tradeToFill } from "../polymarket/convert.ts";
@@ -395,7 +396,7 @@ export class RtdsSource implements LeaderSource {
     try {
       raw = JSON.parse(text);
     } catch {
-      return this.#malformed(`not JSON: ${text.slice(0, 60)}`);
+      return this.#malformed(`not JSON: ${printable(text, 60)}`);
     }
     let msg: { topic: string; type: string; payload: unknown };
     try {
@@ -431,10 +432,7 @@ export class RtdsSource implements LeaderSource {
       }
     }
     try {
-      return tradeToFill(msg.payload, "rtds message.payload", {
-        tickOf: (c) => this.#o.adapter.cachedMarket(c)?.tickSize,
-        source: "rtds",
-      });
+      return tradeToFill(msg.payload, "rtds message.payload", { source: "rtds" });
     } catch (e) {
       return this.#malformed((e as Error).message);
     }

@@ -173,9 +173,19 @@ function migrations(dialect: Dialect): Record<string, Migration> {
   };
 }
 
-export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  dialect: Dialect,
+  pgSchema?: string,
+): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
-  const migrator = new Migrator({ db, provider });
+  // With a PostgreSQL schema, Kysely must look for its migration tables in that schema: otherwise it
+  // finds another schema's tables (a second store in one process) and never creates its own.
+  const migrator = new Migrator({
+    db,
+    provider,
+    ...(pgSchema === undefined ? {} : { migrationTableSchema: pgSchema }),
+  });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;
 }

@@ -89,6 +89,6 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
     );
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrateToLatest(db as Kysely<unknown>, "postgres");
+  await migrateToLatest(db as Kysely<unknown>, "postgres", schema);
   return new SqlStore(db, "postgres");
 }

@@ -5,6 +5,7 @@ interface IngestOptions {
   from: string;
   url?: string;
   file?: string;
+  skipBad?: boolean;
   wallets?: string[];
   days?: number;
   pageSize?: number;
@@ -36,7 +37,14 @@ export function register(program: Command): void {
       "--url <url>",
       "stand-in base URL (serves Gamma, Data API and CLOB paths), e.g. http://127.0.0.1:8790",
     )
-    .option("--file <file>", "Data API activity JSON Lines (e.g. data/sim/activity.jsonl) for --from file")
+    .option(
+      "--file <file>",
+      "Data API /activity or /trades records for --from file: JSON Lines (e.g. data/sim/activity.jsonl) or a JSON array (a saved API response)",
+    )
+    .option(
+      "--skip-bad",
+      "--from file: skip malformed records (counted) instead of aborting the file with nothing stored",
+    )
     .option(
       "--wallets <list>",
       "comma-separated wallet addresses (default: the config's wallets)",
@@ -99,6 +107,7 @@ async function runIngest(o: IngestOptions): Promise<void> {
   if (o.pageSize !== undefined && (o.pageSize < 1 || o.pageSize > 500)) {
     throw bad(`--page-size must be 1..500, got ${o.pageSize}`);
   }
+  if (o.skipBad && o.from !== "file") throw bad("--skip-bad applies to --from file only");
   if (o.overlap < 0) throw bad(`--overlap must be ≥ 0, got ${o.overlap}`);
   if (o.interval < 100) throw bad(`--interval must be ≥ 100 ms, got ${o.interval}`);
   const cfg = loadConfig(o.config === undefined ? {} : { file: o.config });
@@ -112,6 +121,7 @@ async function runIngest(o: IngestOptions): Promise<void> {
   let source: Src;
   let adapter: import("../../polymarket/adapter.ts").PolymarketAdapter | null = null;
   let fileMarkets: import("../../domain/market.ts").Market[] = [];
+  let fileSource: import("../../sources/file-source.ts").FileSource | null = null;
   const bar = progressBar(o.from === "file" ? "ingest (bytes)" : "ingest (wallets)");
 
   if (o.from === "file") {
@@ -119,12 +129,14 @@ async function runIngest(o: IngestOptions): Promise<void> {
     const { FileSource } = await import("../../sources/file-source.ts");
     const fs = new FileSource({
       file: o.file,
+      ...(o.skipBad ? { skipBad: true } : {}),
       wallets,
       sinceTs: o.days === undefined ? undefined : Date.now() - days * 86_400_000,
       onProgress: (d, t) => bar.update(d, t),
     });
     fileMarkets = await fs.markets();
     source = fs;
+    fileSource = fs;
   } else {
     let urls: { gammaUrl: string; dataUrl: string; clobUrl: string };
     if (o.from === "standin" || ((o.from === "ws" || o.from === "chain") && o.url)) {
@@ -200,6 +212,7 @@ async function runIngest(o: IngestOptions): Promise<void> {
       inserted += await store.ingestBatch(source.name, b.events, b.cursor);
     }
     bar.stop();
+    for (const n of fileSource?.report?.notes ?? []) process.stderr.write(`warning: ${n}\n`);
     await registerWallets(store, walletsSeen);
     const total = await store.countLeaderEvents();
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
