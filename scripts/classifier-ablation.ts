@@ -21,7 +21,9 @@ const { values } = parseArgs({
   },
 });
 if (!values.input || !values.labels || !values.model?.length) {
-  process.stderr.write("usage: node scripts/classifier-ablation.ts --input FILE --labels CSV --model M.json...\n");
+  process.stderr.write(
+    "usage: node scripts/classifier-ablation.ts --input FILE --labels CSV --model M.json...\n",
+  );
   process.exit(2);
 }
 const labels = await readLabels(values.labels);
