@@ -319,6 +319,10 @@ describe("rewards, rebates and yield", () => {
     assert.equal(x.rebate_share, 1);
     const taker = accumulate([...trades, pay(1, "TAKER_REBATE", 2)]).accs.get(W)!;
     assert.equal(featuresOf(taker, [...taker.markets.values()]).x.rebate_share, -1);
-    assert.equal(featuresOf(base, [...base.markets.values()]).x.rebate_share, 0);
+    // No payment rows at all (a trades feed, chain logs): unknown, which the model reads as neutral.
+    const none = featuresOf(base, [...base.markets.values()]).x;
+    assert.ok(Number.isNaN(none.rebate_share) && Number.isNaN(none.log_reward_per_day));
+    const z = standardize(MODEL, none, new Float64Array(MODEL.features.length));
+    assert.equal(z[MODEL.features.indexOf("rebate_share")], 0);
   });
 });

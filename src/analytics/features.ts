@@ -160,9 +160,11 @@ export function featuresOf(acc: WalletAccumulator, aggs: readonly MarketAgg[]): 
     // Per share, against the tape's mid before the fill; 0 (between makers and takers) when unknown.
     effective_spread: spreadW > 0 ? spreadSum / spreadW : 0,
     move_1h: markoutAt(mv, 1),
-    log_reward_per_day: Math.log1p(acc.income.REWARD / activeDays),
-    // +1: only maker rebates, −1: only taker rebates, 0: none (or both equally).
-    rebate_share: rebates > 0 ? (acc.income.MAKER_REBATE - acc.income.TAKER_REBATE) / rebates : 0,
+    // Unknown (NaN: the model's neutral value) for a wallet with no payment rows at all: a trades
+    // feed or chain logs do not carry them, so their absence there says nothing.
+    log_reward_per_day: acc.incomeUsd > 0 ? Math.log1p(acc.income.REWARD / activeDays) : Number.NaN,
+    // +1: only maker rebates, −1: only taker rebates; unknown without any rebate.
+    rebate_share: rebates > 0 ? (acc.income.MAKER_REBATE - acc.income.TAKER_REBATE) / rebates : Number.NaN,
   };
   return {
     fills,

@@ -119,8 +119,18 @@ export function fitLogistic(
   const n = rows.length;
   const mean = new Array<number>(k).fill(0);
   const sd = new Array<number>(k).fill(0);
-  for (const r of rows) for (const [i, f] of MODEL_FEATURES.entries()) mean[i]! += r[f] / n;
-  for (const r of rows) for (const [i, f] of MODEL_FEATURES.entries()) sd[i]! += (r[f] - mean[i]!) ** 2 / n;
+  // Moments over the known values only: an unknown (NaN) input standardizes to 0, the neutral value.
+  const known = new Array<number>(k).fill(0);
+  for (const r of rows)
+    for (const [i, f] of MODEL_FEATURES.entries())
+      if (Number.isFinite(r[f])) {
+        mean[i]! += r[f];
+        known[i]!++;
+      }
+  for (let i = 0; i < k; i++) mean[i] = known[i]! > 0 ? mean[i]! / known[i]! : 0;
+  for (const r of rows)
+    for (const [i, f] of MODEL_FEATURES.entries())
+      if (Number.isFinite(r[f])) sd[i]! += (r[f] - mean[i]!) ** 2 / known[i]!;
   for (let i = 0; i < k; i++) sd[i] = Math.sqrt(sd[i]!) || 1;
   const m: LogisticModel = {
     features: MODEL_FEATURES,
