@@ -7,8 +7,14 @@
  * principles of how Polymarket participants behave, without reading the simulator, so that its
  * quirks are different ones. Its output is what a crawler of the Data API would store: one
  * `/activity` record per line, exactly the fields the API returns (trades, splits, merges, redeems,
- * rewards), each wallet's records newest first as the API pages them, plus `labels.csv`
- * (`wallet,label,kind`; kind names the behaviour the wallet was generated with, for diagnosis).
+ * rewards, rebates, yield), each wallet's records newest first as the API pages them, plus
+ * `labels.csv` (`wallet,label,kind`; kind names the behaviour the wallet was generated with).
+ *
+ * The records have the real API's quirks (issue 8): a taker order that walks several levels is one
+ * TRADE row at the volume-weighted average price (≈ usdcSize / size, off the tick grid); REWARD,
+ * MAKER_REBATE, TAKER_REBATE and YIELD rows carry `conditionId ""`, `asset ""`, `side ""`,
+ * `outcomeIndex 999`, `price 0` and size = usdcSize; a redemption of losing tokens has size 0; a row
+ * on a page boundary appears twice.
  *
  * The world: binary markets (long-running, event, daily) whose fair value is a random walk in
  * log-odds with news jumps, resolved by a draw from the last fair value. Makers rest quotes around
@@ -144,6 +150,8 @@ interface Market {
   spreadTicks: number;
   /** USDC resting within a couple of ticks of the touch. */
   depth: number;
+  /** Taker fee rate (fee = rate · size · p(1−p)); makers get a share back as MAKER_REBATE. */
+  feeRate: number;
   path: Float64Array;
   pathStart: number;
   jumps: Jump[];
@@ -301,6 +309,8 @@ function makeMarket(rng: Rng, t0: number, t1: number): Market {
     flow,
     spreadTicks: rng.weighted([1, 2, 3, 4], (k) => [5, 3, 1.5, 1][k - 1]!),
     depth: rng.logNormal(kind === "long" ? 4000 : 1500, 0.8),
+    feeRate:
+      kind === "daily" ? 0.07 : kind === "event" ? (rng.chance(0.6) ? 0.03 : 0) : rng.chance(0.3) ? 0.04 : 0,
     path,
     pathStart,
     jumps,
@@ -353,6 +363,10 @@ const NOUN = ["Otter", "Falcon", "Lantern", "Comet", "Badger", "Harbor", "Maple"
 class Book {
   readonly recs: Rec[] = [];
   readonly hold = new Map<Market, [number, number]>();
+  /** Taker fees the other side paid on this wallet's maker fills, per UTC day (the rebate base). */
+  readonly makerFees = new Map<number, number>();
+  /** USDC this wallet paid as taker, per UTC day. */
+  readonly takerUsd = new Map<number, number>();
   readonly rng: Rng;
   readonly who: Profile;
   constructor(rng: Rng, who: Profile) {
@@ -401,7 +415,24 @@ class Book {
   tx(): string {
     return `0x${this.rng.hex(64)}`;
   }
+  /** A resting order of ours filled (maker): at a tick price; the taker's fee earns us a rebate. */
   trade(m: Market, t: number, oi: 0 | 1, side: "BUY" | "SELL", price: number, size: number, tx = this.tx()) {
+    const got = this.record(m, t, oi, side, price, size, tx);
+    if (got > 0 && m.feeRate > 0) {
+      const d = Math.floor(t / DAY);
+      this.makerFees.set(d, (this.makerFees.get(d) ?? 0) + m.feeRate * got * price * (1 - price));
+    }
+    return got;
+  }
+  private record(
+    m: Market,
+    t: number,
+    oi: 0 | 1,
+    side: "BUY" | "SELL",
+    price: number,
+    size: number,
+    tx: string,
+  ) {
     size = shares(size);
     const h = this.h(m);
     if (side === "SELL") {
@@ -429,24 +460,66 @@ class Book {
     const half = (m.spreadTicks * 0.01) / 2;
     let px = side === "BUY" ? onTick(f + half, "up") : onTick(f - half, "down");
     let remaining = inShares ? usdOrShares : usdOrShares / px;
-    const tx = this.tx();
-    let done = 0;
+    if (side === "SELL") remaining = Math.min(remaining, Math.floor(this.h(m)[oi] * 100) / 100);
+    let q = 0;
+    let usd = 0;
     for (let level = 0; level < 5 && remaining >= 0.01; level++) {
       const levelShares = (m.depth * this.rng.uni(0.3, 1.2)) / px;
-      const q = level === 4 ? remaining : Math.min(remaining, levelShares);
-      const got = this.trade(m, t, oi, side, px, q, tx);
-      if (got === 0) break;
-      done += got;
-      remaining -= q;
+      const take = level === 4 ? remaining : Math.min(remaining, levelShares);
+      q += take;
+      usd += take * px;
+      remaining -= take;
       px = onTick(side === "BUY" ? px + tickAt(px) : px - tickAt(px), "near");
     }
-    return done;
+    if (q < 0.01) return 0;
+    // One row per order at the average price of the levels walked, as the Data API reports a taker.
+    const got = this.record(m, t, oi, side, usd / q, q, this.tx());
+    if (got > 0) {
+      const d = Math.floor(t / DAY);
+      this.takerUsd.set(d, (this.takerUsd.get(d) ?? 0) + (got * usd) / q);
+    }
+    return got;
   }
-  other(m: Market, t: number, type: "SPLIT" | "MERGE" | "REDEEM" | "REWARD", size: number, usdc: number) {
+  /** A payment with no market (REWARD, MAKER_REBATE, TAKER_REBATE, YIELD), as the API sends it. */
+  income(t: number, type: "REWARD" | "MAKER_REBATE" | "TAKER_REBATE" | "YIELD", usd: number) {
+    const amount = Number(usd.toFixed(6));
+    if (amount < 0.000001) return;
+    this.recs.push({
+      proxyWallet: this.who.address,
+      timestamp: Math.floor(t),
+      conditionId: "",
+      type,
+      size: amount,
+      usdcSize: amount,
+      transactionHash: this.tx(),
+      price: 0,
+      asset: "",
+      side: "",
+      outcomeIndex: 999,
+      title: "",
+      slug: "",
+      icon: "",
+      eventSlug: "",
+      outcome: "",
+      name: this.who.name,
+      pseudonym: this.who.pseudonym,
+      bio: "",
+      profileImage: "",
+      profileImageOptimized: "",
+    });
+  }
+  /** Maker rebates: a fifth of the taker fees on this wallet's maker fills, paid the next day. */
+  payRebates(t1: number) {
+    for (const [d, fee] of this.makerFees) {
+      const t = (d + 1) * DAY + this.rng.int(3600, 5 * 3600);
+      if (t <= t1) this.income(t, "MAKER_REBATE", fee * 0.2);
+    }
+  }
+  other(m: Market, t: number, type: "SPLIT" | "MERGE" | "REDEEM", size: number, usdc: number) {
     this.recs.push(
       this.rec(m, t, this.tx(), {
         type,
-        size: shares(size),
+        size: size === 0 ? 0 : shares(size),
         usdcSize: Number(usdc.toFixed(6)),
         price: 0,
         asset: "",
@@ -480,7 +553,9 @@ class Book {
       if (total < 0.01) continue;
       if (win >= 0.01 ? this.rng.chance(0.9) : this.rng.chance(0.25)) {
         const t = Math.min(t1, m.redeemable + this.rng.exp(DAY));
-        this.other(m, t, "REDEEM", total, win);
+        // Winning tokens pay $1 each; losing tokens are burned in a REDEEM row of size 0.
+        if (win >= 0.01) this.other(m, t, "REDEEM", win, win);
+        if (total - win >= 0.01) this.other(m, t, "REDEEM", 0, 0);
         h[0] = 0;
         h[1] = 0;
       }
@@ -491,7 +566,7 @@ class Book {
 // ---------------------------------------------------------------------------------------------
 // Market makers
 
-type MakerKind = "mm_bot_broad" | "mm_niche" | "mm_lean" | "mm_parttime" | "mm_sparse";
+type MakerKind = "mm_bot_broad" | "mm_niche" | "mm_lean" | "mm_parttime" | "mm_sparse" | "mm_adverse";
 
 interface MakerParams {
   /** "bids": buys both outcomes and merges sets; "asks": splits and sells both; "mixed": either. */
@@ -518,6 +593,8 @@ interface MakerParams {
   rewards: boolean;
   /** Occasionally crosses the spread to cut inventory near its limit. */
   hedges: boolean;
+  /** Share of ordinary takers who know the next half hour's move (a maker that is picked off). */
+  pickedOff: number;
 }
 
 function runMaker(book: Book, kind: MakerKind, markets: Market[], t0: number, t1: number) {
@@ -537,6 +614,7 @@ function runMaker(book: Book, kind: MakerKind, markets: Market[], t0: number, t1
     hours: null,
     rewards: rng.chance(0.7),
     hedges: rng.chance(0.35),
+    pickedOff: 0,
   };
   let nMarkets: number;
   let start = t0 + (rng.chance(0.7) ? 0 : rng.uni(0, 0.4) * (t1 - t0));
@@ -563,6 +641,12 @@ function runMaker(book: Book, kind: MakerKind, markets: Market[], t0: number, t1
       base.mergeEverySec = DAY;
       base.rewards = rng.chance(0.4);
       break;
+    case "mm_adverse":
+      // Slow to pull stale quotes and facing sharp flow: flat or negative short markouts.
+      nMarkets = rng.int(2, 12);
+      base.staleSec = rng.uni(60, 900);
+      base.pickedOff = rng.uni(0.3, 0.7);
+      break;
     case "mm_sparse":
       nMarkets = rng.int(2, 6);
       base.share = rng.uni(0.02, 0.08);
@@ -581,20 +665,19 @@ function runMaker(book: Book, kind: MakerKind, markets: Market[], t0: number, t1
     if (to - from < HOUR) continue;
     makeMarketIn(book, m, p, from, to);
   }
-  // Liquidity rewards are paid daily per market to makers resting near the midpoint.
-  if (base.rewards) {
-    for (const [m, _] of book.hold) {
-      for (
-        let d = Math.ceil(Math.max(start, m.pathStart) / DAY) * DAY;
-        d < Math.min(stop, m.end, t1);
-        d += DAY
-      ) {
-        if (!rng.chance(0.8)) continue;
-        const t = d + rng.int(0, 600);
-        const usd = rng.logNormal(1.5, 1);
-        book.other(m, t, "REWARD", usd, usd);
-      }
-    }
+  // Liquidity rewards are paid once a day, summed over the markets where the maker rested quotes
+  // near the midpoint (one row, no market).
+  if (base.rewards) payRewards(book, [...book.hold.keys()], start, stop, t1, 1.5);
+  book.payRebates(t1);
+}
+
+function payRewards(book: Book, ms: Market[], start: number, stop: number, t1: number, perMarket: number) {
+  const rng = book.rng;
+  for (let d = Math.ceil(start / DAY) * DAY; d < Math.min(stop, t1); d += DAY) {
+    let usd = 0;
+    for (const m of ms)
+      if (m.pathStart <= d && d < m.end && rng.chance(0.8)) usd += rng.logNormal(perMarket, 1);
+    if (usd > 0 && d + 600 <= t1) book.income(d + rng.int(0, 600), "REWARD", usd);
   }
 }
 
@@ -644,6 +727,9 @@ function makeMarketIn(book: Book, m: Market, p: MakerParams, from: number, to: n
     // Informed takers trade with the jump; the rest lean slightly toward the coming move.
     let takerBuysYes: boolean;
     if (a.informed) takerBuysYes = a.informed.dir > 0;
+    else if (p.pickedOff > 0 && rng.chance(p.pickedOff))
+      takerBuysYes =
+        fair(m, t + 30 * 60) > fair(m, t) || (fair(m, t + 30 * 60) === fair(m, t) && rng.chance(0.5));
     else {
       const drift = fair(m, t + HOUR) - fair(m, t);
       takerBuysYes = rng.chance(0.5 + Math.max(-0.15, Math.min(0.15, drift * 3)));
@@ -699,7 +785,10 @@ type TakerKind =
   | "dir_scalper"
   | "dir_dca"
   | "dir_whale"
-  | "dir_swing";
+  | "dir_swing"
+  | "dir_sniper"
+  | "acc_patient"
+  | "dir_switcher";
 
 /** A human's trading moments: mostly in their waking hours, in bursts. */
 function humanTime(rng: Rng, lo: number, hi: number, tz: number): number {
@@ -865,6 +954,74 @@ function runTaker(book: Book, kind: TakerKind, markets: Market[], t0: number, t1
       }
       break;
     }
+    case "dir_sniper": {
+      // Knows the news a few minutes early: buys the side about to jump, as taker, just before it.
+      const mine = rng.sample(markets, rng.int(4, 20), byFlow);
+      const react = rng.uni(0.4, 0.9);
+      const lead = rng.uni(30, 600);
+      const usd = rng.logNormal(300, 0.9);
+      for (const m of mine) {
+        for (const j of m.jumps) {
+          if (!rng.chance(react)) continue;
+          const t = j.t - rng.uni(5, lead);
+          if (t < t0 || t > t1 || !tradable(m, t)) continue;
+          const oi = j.dir > 0 ? 0 : 1;
+          book.take(m, t, oi, "BUY", usd * rng.uni(0.5, 1.5));
+          const later = j.t + rng.exp(6 * HOUR);
+          if (rng.chance(0.65) && tradable(m, later) && later < t1)
+            book.take(m, later, oi, "SELL", book.h(m)[oi] * rng.uni(0.5, 1), true);
+        }
+      }
+      break;
+    }
+    case "acc_patient": {
+      // Rests a bid on the side it believes in, filled over days by sellers; holds to resolution.
+      const mine = rng.sample(
+        markets.filter((m) => m.end - t0 > 3 * DAY),
+        rng.int(1, 6),
+        byFlow,
+      );
+      for (const m of mine) {
+        const f0 = fair(m, Math.max(t0, m.pathStart));
+        const oi: 0 | 1 = rng.chance(m.winner === null ? f0 : m.winner === 0 ? 0.7 : 0.3) ? 0 : 1;
+        const budget = rng.logNormal(2500, 0.8);
+        const fillsPerDay = rng.uni(2, 12);
+        let spent = 0;
+        let t = Math.max(t0, m.pathStart) + rng.uni(0, 3) * DAY;
+        while (spent < budget && tradable(m, t) && t < t1) {
+          const f = oi === 0 ? fair(m, t) : 1 - fair(m, t);
+          // The bid rests a tick or two under fair value; a seller arriving fills part of it.
+          const px = onTick(f - rng.int(1, 2) * 0.01, "down");
+          if (px > 0.02) spent += px * book.trade(m, t, oi, "BUY", px, rng.logNormal(40 / px, 0.7) * 0.2);
+          t += rng.exp(DAY / fillsPerDay);
+        }
+      }
+      // Resting orders near the mid can earn liquidity rewards, one-sided ones far less.
+      if (rng.chance(0.5)) payRewards(book, mine, t0, t1, t1, 0.3);
+      book.payRebates(t1);
+      break;
+    }
+    case "dir_switcher": {
+      // Takes a side, changes its mind: sells it (or not) and buys the other outcome.
+      const n = rng.int(3, 12);
+      for (let i = 0; i < n; i++) {
+        let t = humanTime(rng, t0, t1 - DAY, tz);
+        const live = markets.filter((m) => tradable(m, t) && m.end - t > 2 * DAY);
+        if (live.length === 0) continue;
+        const m = rng.weighted(live, byFlow);
+        let oi: 0 | 1 = rng.chance(0.5) ? 0 : 1;
+        const switches = rng.int(1, 3);
+        for (let k = 0; k <= switches && tradable(m, t) && t < t1; k++) {
+          book.take(m, t, oi, "BUY", rng.logNormal(180, 0.8));
+          t += rng.uni(0.2, 3) * DAY;
+          if (k === switches || !tradable(m, t) || t >= t1) break;
+          if (rng.chance(0.65)) book.take(m, t, oi, "SELL", book.h(m)[oi], true);
+          oi = oi === 0 ? 1 : 0;
+          t += rng.uni(60, 3600);
+        }
+      }
+      break;
+    }
     case "dir_swing": {
       const n = rng.int(3, 15);
       const mergeExit = rng.chance(0.3);
@@ -896,22 +1053,63 @@ function runTaker(book: Book, kind: TakerKind, markets: Market[], t0: number, t1
 // ---------------------------------------------------------------------------------------------
 // The world
 
-const MAKER_KINDS: [MakerKind, number][] = [
-  ["mm_bot_broad", 0.3],
-  ["mm_niche", 0.25],
-  ["mm_lean", 0.15],
-  ["mm_parttime", 0.15],
-  ["mm_sparse", 0.15],
+/** Kinds ending in `_thin` are the same behaviours seen for only 15–40 fills. */
+const MAKER_KINDS: [MakerKind | "mm_thin", number][] = [
+  ["mm_bot_broad", 0.25],
+  ["mm_niche", 0.2],
+  ["mm_lean", 0.12],
+  ["mm_parttime", 0.12],
+  ["mm_sparse", 0.11],
+  ["mm_adverse", 0.12],
+  ["mm_thin", 0.08],
 ];
-const TAKER_KINDS: [TakerKind, number][] = [
-  ["dir_news", 0.15],
-  ["dir_longshot", 0.15],
-  ["dir_favourite", 0.13],
-  ["dir_scalper", 0.15],
-  ["dir_dca", 0.12],
-  ["dir_whale", 0.08],
-  ["dir_swing", 0.22],
+const TAKER_KINDS: [TakerKind | "dir_thin", number][] = [
+  ["dir_news", 0.09],
+  ["dir_longshot", 0.09],
+  ["dir_favourite", 0.08],
+  ["dir_scalper", 0.1],
+  ["dir_dca", 0.09],
+  ["dir_whale", 0.06],
+  ["dir_swing", 0.11],
+  ["dir_sniper", 0.1],
+  ["acc_patient", 0.1],
+  ["dir_switcher", 0.1],
+  ["dir_thin", 0.08],
 ];
+
+/**
+ * Besides trading, some takers are paid taker rebates (a fee programme) and some holding yield on
+ * their positions: weekly rows with no market.
+ */
+function takerExtras(book: Book, t0: number, t1: number) {
+  const rng = book.rng;
+  const rebates = rng.chance(0.2);
+  const yieldy = rng.chance(0.25);
+  if (!rebates && !yieldy) return;
+  for (let w = t0 + 7 * DAY; w <= t1; w += 7 * DAY) {
+    let paid = 0;
+    for (const [d, usd] of book.takerUsd) if (d * DAY < w && d * DAY >= w - 7 * DAY) paid += usd;
+    let held = 0;
+    for (const [m, h] of book.hold) held += h[0] * fair(m, w) + h[1] * (1 - fair(m, w));
+    if (rebates && paid > 0) book.income(w - rng.int(0, 3 * HOUR), "TAKER_REBATE", paid * 0.0004);
+    if (yieldy && held > 0) book.income(w - rng.int(0, 3 * HOUR), "YIELD", (held * 0.04 * 7) / 365);
+  }
+}
+
+/** Keeps 15–40 consecutive fills of a wallet's history, and what else it did in that stretch. */
+function thinOut(recs: Rec[], rng: Rng): Rec[] {
+  const sorted = [...recs].sort((a, b) => a.timestamp - b.timestamp);
+  const trades = sorted.filter((r) => r.type === "TRADE");
+  const n = rng.int(15, 40);
+  if (trades.length <= n) return sorted;
+  const i = rng.int(0, trades.length - n);
+  const from = trades[i]!.timestamp;
+  const to = trades[i + n - 1]!.timestamp;
+  const kept = new Set(trades.slice(i, i + n));
+  return sorted.filter(
+    (r) => kept.has(r) || (r.type !== "TRADE" && r.timestamp >= from && r.timestamp <= to + 2 * DAY),
+  );
+}
 
 export interface ExternalWorldOptions {
   seed: number;
@@ -949,7 +1147,7 @@ export function generateExternalWorld(o: ExternalWorldOptions): ExternalWorld {
     while (xs.length < n) xs.push(kinds[0]![0]);
     return xs.slice(0, n);
   };
-  const roster: { kind: MakerKind | TakerKind; maker: boolean }[] = [
+  const roster: { kind: MakerKind | TakerKind | "mm_thin" | "dir_thin"; maker: boolean }[] = [
     ...assign(MAKER_KINDS, nMakers).map((kind) => ({ kind, maker: true })),
     ...assign(TAKER_KINDS, nWallets - nMakers).map((kind) => ({ kind, maker: false })),
   ];
@@ -967,12 +1165,36 @@ export function generateExternalWorld(o: ExternalWorldOptions): ExternalWorld {
       pseudonym,
     };
     const book = new Book(wrng, who);
-    if (w.maker) runMaker(book, w.kind as MakerKind, markets, t0, t1);
-    else runTaker(book, w.kind as TakerKind, markets, t0, t1);
+    const thin = w.kind === "mm_thin" || w.kind === "dir_thin";
+    const kind =
+      w.kind === "mm_thin"
+        ? wrng.pick(["mm_bot_broad", "mm_niche", "mm_lean", "mm_adverse"] as const)
+        : w.kind === "dir_thin"
+          ? wrng.pick([
+              "dir_news",
+              "dir_scalper",
+              "dir_swing",
+              "dir_sniper",
+              "dir_switcher",
+              "dir_longshot",
+            ] as const)
+          : w.kind;
+    if (w.maker) runMaker(book, kind as MakerKind, markets, t0, t1);
+    else {
+      runTaker(book, kind as TakerKind, markets, t0, t1);
+      takerExtras(book, t0, t1);
+    }
     book.redeemAll(t1);
-    const recs = book.recs.filter((r) => r.timestamp <= t1).sort((a, b) => b.timestamp - a.timestamp);
+    let recs = book.recs.filter((r) => r.timestamp <= t1);
+    if (thin) recs = thinOut(recs, wrng);
+    recs.sort((a, b) => b.timestamp - a.timestamp);
     if (recs.length === 0) continue;
-    for (const r of recs) out.push(JSON.stringify(r));
+    for (const r of recs) {
+      const line = JSON.stringify(r);
+      out.push(line);
+      // A row on a page boundary is served twice.
+      if (wrng.chance(0.01)) out.push(line);
+    }
     records += recs.length;
     const label = w.maker ? "market_maker" : "directional";
     labelRows.push(`${who.address},${label},${w.kind}`);

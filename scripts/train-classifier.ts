@@ -1,11 +1,16 @@
 /**
  * Fits the market-maker classifier on simulator seeds reserved for training (1001–1004, both
- * regimes, several noise levels) and writes src/analytics/model.json. Evaluation uses other seeds
- * (see README: `polycopy eval`), never these. Run: node scripts/train-classifier.ts
+ * regimes, several noise levels, every style including the ones that fool a markout-led model, with
+ * real-shaped records) and writes src/analytics/model.json. Evaluation uses other seeds and the
+ * independent world (see README: `polycopy eval`), never these.
+ *
+ * Run: node scripts/train-classifier.ts [--out FILE] [--without income]
+ * `--without income` leaves out the reward and rebate features (the ablation in the README).
  */
 import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { accumulate, DEFAULT_ANALYZE_OPTIONS } from "../src/analytics/analyze.ts";
-import { featuresOf, MODEL_FEATURES, type ModelFeature } from "../src/analytics/features.ts";
+import { featuresOf, INCOME_FEATURES, MODEL_FEATURES, type ModelFeature } from "../src/analytics/features.ts";
 import { fitSignConstrained } from "../src/analytics/model.ts";
 import { simulate } from "../src/sim/simulate.ts";
 
@@ -15,6 +20,18 @@ const TRAIN = [
   { seed: 1003, noise: 0.8, regime: "base" },
   { seed: 1004, noise: 0.5, regime: "shifted" },
 ] as const;
+
+const { values } = parseArgs({
+  options: {
+    out: { type: "string", default: new URL("../src/analytics/model.json", import.meta.url).pathname },
+    without: { type: "string" },
+  },
+});
+if (values.without !== undefined && values.without !== "income") {
+  process.stderr.write("usage: node scripts/train-classifier.ts [--out FILE] [--without income]\n");
+  process.exit(2);
+}
+const exclude = values.without === "income" ? INCOME_FEATURES : [];
 
 const rows: Record<ModelFeature, number>[] = [];
 const y: number[] = [];
@@ -26,6 +43,7 @@ for (const t of TRAIN) {
     days: 60,
     walletsPerStyle: 12,
     markets: 120,
+    real: true,
   });
   const { accs } = accumulate(r.events);
   for (const l of r.labels) {
@@ -44,11 +62,12 @@ const model = fitSignConstrained(
   rows,
   y,
   2,
-  `simulator seeds ${TRAIN.map((t) => t.seed).join(",")}; n=${rows.length}`,
+  `simulator seeds ${TRAIN.map((t) => t.seed).join(",")} (real-shaped, all styles); n=${rows.length}${exclude.length ? `; without ${exclude.join(", ")}` : ""}`,
   // Inputs clipped at ±3 SD: a wallet outside the training range must not dominate by one feature.
   3,
+  exclude,
 );
-writeFileSync(new URL("../src/analytics/model.json", import.meta.url), `${JSON.stringify(model, null, 1)}\n`);
+writeFileSync(values.out, `${JSON.stringify(model, null, 1)}\n`);
 for (const [i, f] of MODEL_FEATURES.entries())
   process.stdout.write(`${f.padEnd(28)} ${model.coef[i]!.toFixed(3)}\n`);
 process.stdout.write(`intercept ${model.intercept.toFixed(3)}; trained on ${model.trainedOn}\n`);

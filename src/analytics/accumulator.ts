@@ -82,6 +82,13 @@ export interface MarketAgg {
   realized: number;
   /** Size-weighted markouts of this market's fills: [Σsize, Σ d·size·(later − fill price)] per horizon. */
   markout: Float64Array;
+  /**
+   * The move after each fill from the tape's mid before it, [Σsize, Σ d·size·(later − mid before)]
+   * per horizon: informed traders gain it, adversely selected makers lose it.
+   */
+  move: Float64Array;
+  /** Effective spread against the tape's mid before each fill: [Σsize, Σ d·size·(mid − price)]. Makers earn it, takers pay it. */
+  spread: Float64Array;
   /** Cash flow and position per outcome, for PnL and edge. */
   cash: number;
   pos: [number, number];
@@ -124,6 +131,8 @@ function newAgg(marketId: string, ts: number): MarketAgg {
     rtQty: 0,
     realized: 0,
     markout: new Float64Array(6),
+    move: new Float64Array(6),
+    spread: new Float64Array(2),
     cash: 0,
     pos: [0, 0],
     cost: [0, 0],
@@ -142,13 +151,33 @@ function newAgg(marketId: string, ts: number): MarketAgg {
 /** Prices seen across all wallets (last trade per token), used to mark positions. */
 export interface PriceMarks {
   last(tokenId: string): number | undefined;
-  watchMarkout?(tokenId: string, ts: number, price: number, signedSize: number, sink: MarkoutSink): void;
+  watchMarkout?(
+    tokenId: string,
+    ts: number,
+    price: number,
+    signedSize: number,
+    sink: MarkoutSink,
+    ref?: number,
+  ): void;
+  /** The market's YES mid just before ts from the market-wide tape; NaN when unknown. */
+  midBefore?(marketId: string, ts: number): number;
 }
 
 /** Where a fill's markouts land: [weight, value] per horizon (5 min, 1 h, 1 day). */
 export interface MarkoutSink {
   markout: Float64Array;
+  /** Same layout, measured from the mid before the fill instead of the fill price. */
+  move?: Float64Array;
 }
+
+/**
+ * Wallet-level payments on /activity with no market (`conditionId ""`): liquidity rewards (paid only
+ * to resting orders near the midpoint), maker rebates (only for maker fills), taker rebates and
+ * yield. Money in the wallet's PnL, and evidence of how it trades.
+ */
+export const INCOME_TYPES = ["REWARD", "MAKER_REBATE", "TAKER_REBATE", "YIELD"] as const;
+export type IncomeType = (typeof INCOME_TYPES)[number];
+const isIncome = (t: string): t is IncomeType => (WALLET_PAYMENT_TYPES as readonly string[]).includes(t);
 
 export class WalletAccumulator {
   readonly wallet: string;
@@ -164,7 +193,14 @@ export class WalletAccumulator {
   gapN = 0;
   sizeSum = 0;
   sizeSq = 0;
-  rewardUsd = 0;
+  /** USD received per income type (REWARD, MAKER_REBATE, TAKER_REBATE, YIELD). */
+  readonly income: Record<IncomeType, number> = { REWARD: 0, MAKER_REBATE: 0, TAKER_REBATE: 0, YIELD: 0 };
+  /** The sum of `income`: cash in the wallet's equity. */
+  incomeUsd = 0;
+  /** Kept for reports: every wallet payment (rewards, rebates, yield). */
+  get rewardUsd(): number {
+    return this.incomeUsd;
+  }
   /** Notional of fills whose maker/taker role is known, and of those where the wallet was maker. */
   roleKnownNotional = 0;
   makerNotional = 0;
@@ -196,7 +232,7 @@ export class WalletAccumulator {
 
   /** Mark-to-market equity now: Σ cash + positions at the last known price. */
   equity(): number {
-    let eq = 0;
+    let eq = this.incomeUsd;
     for (const a of this.markets.values()) {
       eq += a.cash;
       for (let o = 0; o < 2; o++) {
@@ -240,11 +276,14 @@ export class WalletAccumulator {
     this.events++;
     if (e.ts < this.firstTs) this.firstTs = e.ts;
     this.#rollDay(e.ts);
-    if (e.type !== "TRADE" && WALLET_PAYMENT_TYPES.includes(e.type)) {
+    const type: string = e.type;
+    if (isIncome(type) && e.type !== "TRADE") {
       // Rewards, rebates and yield belong to no market (conditionId "" on the Data API): wallet
-      // income, kept for reporting (labels, not features: quant-notes §1.1).
+      // cash in its PnL, and classifier evidence; no market aggregate.
       if (e.ts > this.lastTs) this.lastTs = e.ts;
-      this.rewardUsd += e.usdcSize || e.size;
+      const usd = e.usdcSize || e.size;
+      this.income[type] += usd;
+      this.incomeUsd += usd;
       return;
     }
     const a = this.#agg(e.marketId, e.ts);
@@ -270,7 +309,14 @@ export class WalletAccumulator {
     a.vol += q;
     a.notional += q * p;
     a.lastPrice[o] = p;
-    this.#marks?.watchMarkout?.(e.tokenId, e.ts, p, e.side === "BUY" ? q : -q, a);
+    const d = e.side === "BUY" ? 1 : -1;
+    const refYes = this.#marks?.midBefore?.(e.marketId, e.ts) ?? Number.NaN;
+    const ref = o === 0 ? refYes : 1 - refYes;
+    if (Number.isFinite(ref)) {
+      a.spread[0]! += q;
+      a.spread[1]! += d * q * (ref - p);
+    }
+    this.#marks?.watchMarkout?.(e.tokenId, e.ts, p, d * q, a, ref);
     if (e.role !== null) {
       this.roleKnownNotional += q * p;
       if (e.role === "maker") this.makerNotional += q * p;

@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { LeaderEvent, LeaderFill } from "../domain/fill.ts";
+import { Rng } from "../domain/rng.ts";
 import { simulate } from "../sim/simulate.ts";
 import { WalletAccumulator } from "./accumulator.ts";
 import { accumulate, analyzeWallets, DEFAULT_ANALYZE_OPTIONS, judgeWallet } from "./analyze.ts";
 import { evaluate } from "./evaluate.ts";
 import { featuresOf } from "./features.ts";
-import { EXPECTED_SIGN, MODEL } from "./model.ts";
+import { EXPECTED_SIGN, MODEL, standardize } from "./model.ts";
 import { MarketPrices } from "./prices.ts";
+import { assessQuality } from "./quality.ts";
 
 const W = "0x00000000000000000000000000000000000000aa";
 function fill(i: number, over: Partial<LeaderFill> = {}): LeaderFill {
@@ -92,7 +94,8 @@ describe("wallet analytics", () => {
   });
 
   it("incremental update equals a full recompute (markouts included)", () => {
-    const r = simulate({ seed: 5, days: 10, walletsPerStyle: 1, markets: 20 });
+    // Real-shaped: off-grid average prices and wallet payments with no market, as live sees them.
+    const r = simulate({ seed: 5, days: 10, walletsPerStyle: 1, markets: 20, real: true });
     const wallet = r.labels[0]!.wallet;
     // As the engine does: one price book sees every trade, the wallet's accumulator its own events.
     const prices = new MarketPrices();
@@ -105,6 +108,8 @@ describe("wallet analytics", () => {
     const fi = featuresOf(inc, [...inc.markets.values()]);
     const ff = featuresOf(full, [...full.markets.values()]);
     assert.notEqual(fi.info.markout_5m, 0, "markouts are known incrementally");
+    assert.notEqual(fi.x.effective_spread, 0, "the tape's mid before each fill is known incrementally");
+    assert.notEqual(fi.x.move_1h, 0, "so is the move after it");
     assert.deepEqual(fi, ff);
     const opts = { ...DEFAULT_ANALYZE_OPTIONS, bootstrap: 0 };
     assert.equal(
@@ -208,5 +213,116 @@ describe("markouts", () => {
     assert.equal(sink.markout[2], 0, "no hour has passed for either fill");
     trade(60 * M + 1, 0.3);
     assert.equal(sink.markout[2], 10, "the sell's hour is up, the buy's is not");
+  });
+});
+
+describe("cost before a fill, information after it", () => {
+  const t0 = 1_767_225_600_000;
+  const M = 60_000;
+  const SNIPER = "0x00000000000000000000000000000000000000c1";
+  const MAKER = "0x00000000000000000000000000000000000000c2";
+  const OTHER = "0x00000000000000000000000000000000000000c3";
+  // A book at 0.49 / 0.51 (others trade at both), news at t0 + 12 min moves it to 0.69 / 0.71.
+  const tape = (i: number, ts: number, price: number, side: "BUY" | "SELL") =>
+    fill(500 + i, { wallet: OTHER, ts, price, side });
+  const events: LeaderFill[] = [
+    tape(0, t0, 0.49, "SELL"),
+    tape(1, t0 + M, 0.51, "BUY"),
+    tape(2, t0 + 2 * M, 0.49, "SELL"),
+    // The sniper lifts the ask just before the news; a maker sells it to him at the same price.
+    fill(1, { wallet: SNIPER, ts: t0 + 10 * M, price: 0.51, side: "BUY", size: 100 }),
+    fill(2, { wallet: MAKER, ts: t0 + 10 * M, price: 0.51, side: "SELL", size: 100 }),
+    tape(3, t0 + 12 * M, 0.69, "SELL"),
+    tape(4, t0 + 13 * M, 0.71, "BUY"),
+    tape(5, t0 + 80 * M, 0.7, "BUY"),
+  ];
+  const { accs } = accumulate(events);
+  const f = (w: string) => featuresOf(accs.get(w)!, [...accs.get(w)!.markets.values()]);
+
+  it("a taker who buys just before news pays the spread and gains the move; the maker it hit earns the spread and loses the move", () => {
+    const s = f(SNIPER);
+    const m = f(MAKER);
+    assert.ok(s.info.markout_5m > 0.15, `the 5-min markout rewards the sniper: ${s.info.markout_5m}`);
+    assert.ok(
+      Math.abs(s.x.effective_spread - -0.01) < 1e-9,
+      `sniper pays half the spread: ${s.x.effective_spread}`,
+    );
+    assert.ok(Math.abs(m.x.effective_spread - 0.01) < 1e-9, `maker earns it: ${m.x.effective_spread}`);
+    assert.ok(
+      Math.abs(s.x.move_1h - 0.2) < 1e-9,
+      `the move from the mid before, 0.50 → 0.70: ${s.x.move_1h}`,
+    );
+    assert.ok(Math.abs(m.x.move_1h - -0.2) < 1e-9, `adverse selection: ${m.x.move_1h}`);
+  });
+
+  it("the model reads the sniper's cost and gain as directional, not its markout as a maker's", () => {
+    const at = (w: string) => {
+      const z = standardize(MODEL, f(w).x, new Float64Array(MODEL.features.length));
+      return MODEL.features.reduce(
+        (t, name, i) => t + (name === "effective_spread" || name === "move_1h" ? MODEL.coef[i]! * z[i]! : 0),
+        0,
+      );
+    };
+    assert.ok(at(SNIPER) < 0, `effective spread and move push the sniper toward directional: ${at(SNIPER)}`);
+    assert.ok(at(SNIPER) < at(MAKER), "and less than the maker it traded with");
+    assert.ok(!MODEL.features.includes("markout_5m" as never), "the 5-min markout is not a model input");
+  });
+
+  it("an out-of-order (late) fill measures against the trades before it", () => {
+    const prices = new MarketPrices();
+    for (const e of events.slice(0, 3)) prices.observe(e);
+    prices.observe(tape(9, t0 + 30 * M, 0.6, "BUY"));
+    assert.equal(prices.midBefore("m1", t0 + 3 * M), 0.5);
+    assert.ok(Number.isNaN(prices.midBefore("m2", t0)), "no tape, no mid");
+  });
+});
+
+describe("rewards, rebates and yield", () => {
+  const t0 = 1_767_225_600_000;
+  const DAY = 86_400_000;
+  const pay = (
+    i: number,
+    type: "REWARD" | "MAKER_REBATE" | "TAKER_REBATE" | "YIELD",
+    usd: number,
+  ): LeaderEvent => ({
+    type,
+    key: `p${i}`,
+    wallet: W,
+    marketId: "",
+    size: usd,
+    usdcSize: usd,
+    ts: t0 + i * DAY,
+    txHash: null,
+    source: "file",
+  });
+  const trades = [
+    fill(1, { ts: t0, price: 0.4, side: "BUY", size: 100 }),
+    fill(2, { ts: t0 + 60_000, price: 0.42, side: "SELL", size: 100 }),
+  ];
+
+  it("are wallet cash in PnL and classifier inputs (reward per day, maker-vs-taker rebate share)", () => {
+    const base = accumulate(trades).accs.get(W)!;
+    const paid = accumulate([
+      ...trades,
+      pay(1, "REWARD", 3),
+      pay(2, "REWARD", 3),
+      pay(3, "MAKER_REBATE", 1.5),
+      pay(4, "YIELD", 0.5),
+    ]).accs.get(W)!;
+    const rng = new Rng(1);
+    const q0 = assessQuality(base, { last: () => undefined }, undefined, rng, 0);
+    const q1 = assessQuality(paid, { last: () => undefined }, undefined, rng, 0);
+    assert.ok(Math.abs(q1.pnl - q0.pnl - 8) < 1e-9, `PnL includes the $8 paid: ${q0.pnl} → ${q1.pnl}`);
+    assert.ok(!paid.markets.has(""), "payments open no market");
+    const x = featuresOf(paid, [...paid.markets.values()]).x;
+    assert.ok(Math.abs(x.log_reward_per_day - Math.log1p(6 / 4)) < 1e-9, `${x.log_reward_per_day}`);
+    assert.equal(x.rebate_share, 1);
+    const taker = accumulate([...trades, pay(1, "TAKER_REBATE", 2)]).accs.get(W)!;
+    assert.equal(featuresOf(taker, [...taker.markets.values()]).x.rebate_share, -1);
+    // No payment rows at all (a trades feed, chain logs): unknown, which the model reads as neutral.
+    const none = featuresOf(base, [...base.markets.values()]).x;
+    assert.ok(Number.isNaN(none.rebate_share) && Number.isNaN(none.log_reward_per_day));
+    const z = standardize(MODEL, none, new Float64Array(MODEL.features.length));
+    assert.equal(z[MODEL.features.indexOf("rebate_share")], 0);
   });
 });

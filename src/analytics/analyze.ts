@@ -29,8 +29,10 @@ export interface AnalyzeOptions {
 export const DEFAULT_ANALYZE_OPTIONS: AnalyzeOptions = {
   mmThreshold: 0.7,
   dirThreshold: 0.3,
-  minFills: 10,
-  minMarkets: 2,
+  // The minimum evidence to decide at all. One market is enough when there are fills to read (a
+  // niche maker quotes one book, a DCA buyer feeds one position); fewer than 5 fills are not.
+  minFills: 5,
+  minMarkets: 1,
   bootstrap: 100,
   model: MODEL,
 };
@@ -64,7 +66,10 @@ const PRETTY: Record<string, string> = {
   share_held_to_resolution: "held to resolution",
   merge_split_ratio: "merges/splits",
   log_markets: "number of markets",
-  markout_5m: "5-min markout (earns or pays the spread)",
+  effective_spread: "effective spread vs the mid before (earns or pays it)",
+  move_1h: "price move in 1 h after its fills (informed gain, makers lose)",
+  log_reward_per_day: "liquidity rewards per day",
+  rebate_share: "maker vs taker rebates",
 };
 
 function hashSeed(s: string): number {

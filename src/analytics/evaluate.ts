@@ -23,12 +23,19 @@ export interface Evaluation {
   ece: number;
   /** Reliability bins: [mean predicted P(MM), observed market-maker share, wallets]. */
   reliability: [number, number, number][];
+  /** Per style (when the labels name one): labelled wallets, decided, correct. */
+  byStyle: { style: string; label: string; n: number; decided: number; correct: number }[];
 }
 
 export function evaluate(
   verdicts: readonly { wallet: string; class: WalletClass; p_mm?: number }[],
   labels: ReadonlyMap<string, string>,
+  styles?: ReadonlyMap<string, string>,
 ): Evaluation {
+  const perStyle = new Map<
+    string,
+    { style: string; label: string; n: number; decided: number; correct: number }
+  >();
   const byWallet = new Map(verdicts.map((v) => [v.wallet, v.class]));
   const pOf = new Map(verdicts.map((v) => [v.wallet, v.p_mm]));
   const bins = Array.from({ length: 10 }, () => ({ p: 0, mm: 0, n: 0 }));
@@ -40,6 +47,19 @@ export function evaluate(
     if (label !== "market_maker" && label !== "directional") continue;
     const c = byWallet.get(wallet);
     n++;
+    const st = styles?.get(wallet);
+    if (st !== undefined) {
+      let s = perStyle.get(st);
+      if (!s) {
+        s = { style: st, label, n: 0, decided: 0, correct: 0 };
+        perStyle.set(st, s);
+      }
+      s.n++;
+      if (c === "market_maker" || c === "directional") {
+        s.decided++;
+        if (c === label) s.correct++;
+      }
+    }
     if (c === undefined) {
       // A labelled wallet absent from the input counts as undecided: it lowers coverage.
       missing++;
@@ -88,6 +108,9 @@ export function evaluate(
     missing,
     ece,
     reliability,
+    byStyle: [...perStyle.values()].sort((a, b) =>
+      a.label < b.label ? -1 : a.label > b.label ? 1 : a.style < b.style ? -1 : 1,
+    ),
   };
 }
 
@@ -106,6 +129,15 @@ export function formatEvaluation(e: Evaluation): string {
     "                 market_maker  directional  uncertain",
     `  market_maker   ${String(c.market_maker.market_maker).padStart(12)}  ${String(c.market_maker.directional).padStart(11)}  ${String(c.market_maker.uncertain).padStart(9)}`,
     `  directional    ${String(c.directional.market_maker).padStart(12)}  ${String(c.directional.directional).padStart(11)}  ${String(c.directional.uncertain).padStart(9)}`,
+    ...(e.byStyle.length > 0
+      ? [
+          "per style (label, style: accuracy on decided, coverage, n):",
+          ...e.byStyle.map(
+            (s) =>
+              `  style ${s.label.padEnd(12)} ${s.style.padEnd(22)} accuracy=${s.decided > 0 ? f(s.correct / s.decided) : "-    "} coverage=${f(s.decided / s.n)} n=${s.n}`,
+          ),
+        ]
+      : []),
     `accuracy=${f(e.accuracy)} coverage=${f(e.coverage)} n=${e.n}`,
   ].join("\n");
 }

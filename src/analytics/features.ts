@@ -1,7 +1,14 @@
 /**
  * Wallet features (quant-notes §1.3) computed from the accumulator's per-market aggregates. Every
  * feature is defined on fills, splits, merges and redeems as the Data API reports them, so it means
- * the same on a real Polymarket wallet as on a simulated one; none uses rewards (those are labels).
+ * the same on a real Polymarket wallet as on a simulated one.
+ *
+ * Cost and information are kept apart (quant-notes §1.3 markouts): the effective spread against the
+ * tape's mid just before a fill (makers earn it, takers pay it) is one input, the move after the fill
+ * from that mid (informed traders gain it, adversely selected makers lose it) another. The 5-minute
+ * markout, their sum, is shown but not used: a taker who buys just before news has a large one.
+ * Rewards and rebates are inputs too: liquidity rewards are paid only to resting orders near the
+ * mid and maker rebates only for maker fills.
  */
 import type { MarketAgg, WalletAccumulator } from "./accumulator.ts";
 import { binomialTwoSidedP, entropyBits } from "./stats.ts";
@@ -19,8 +26,13 @@ export const MODEL_FEATURES = [
   "share_held_to_resolution",
   "merge_split_ratio",
   "log_markets",
-  "markout_5m",
+  "effective_spread",
+  "move_1h",
+  "log_reward_per_day",
+  "rebate_share",
 ] as const;
+/** The inputs that come from REWARD / MAKER_REBATE / TAKER_REBATE rows (for the ablation). */
+export const INCOME_FEATURES: readonly ModelFeature[] = ["log_reward_per_day", "rebate_share"];
 export type ModelFeature = (typeof MODEL_FEATURES)[number];
 
 export interface WalletFeatures {
@@ -45,6 +57,11 @@ export interface WalletFeatures {
     markout_5m: number;
     markout_1h: number;
     markout_1d: number;
+    move_5m: number;
+    reward_usd: number;
+    maker_rebate_usd: number;
+    taker_rebate_usd: number;
+    yield_usd: number;
   };
 }
 
@@ -73,9 +90,17 @@ export function featuresOf(acc: WalletAccumulator, aggs: readonly MarketAgg[]): 
   let buys = 0;
   let realized = 0;
   const mo = new Float64Array(6);
+  const mv = new Float64Array(6);
+  let spreadW = 0;
+  let spreadSum = 0;
   for (const a of aggs) {
     realized += a.realized;
-    for (let i = 0; i < 6; i++) mo[i]! += a.markout[i]!;
+    for (let i = 0; i < 6; i++) {
+      mo[i]! += a.markout[i]!;
+      mv[i]! += a.move[i]!;
+    }
+    spreadW += a.spread[0]!;
+    spreadSum += a.spread[1]!;
     fills += a.fills;
     for (let o = 0; o < 2; o++) {
       sumMin += Math.min(a.buy[o]!, a.sell[o]!);
@@ -112,6 +137,9 @@ export function featuresOf(acc: WalletAccumulator, aggs: readonly MarketAgg[]): 
   let hhi = 0;
   if (notional > 0) for (const a of aggs) hhi += (a.notional / notional) ** 2;
   const activeHours = Math.max(1, acc.activeHours.size);
+  // Days from the wallet's first record to its last (rewards are paid daily while it quotes).
+  const activeDays = Math.max(1, (acc.lastTs - acc.firstTs) / 86_400_000);
+  const rebates = acc.income.MAKER_REBATE + acc.income.TAKER_REBATE;
   const fph = acc.fills / activeHours;
   const gapMean = acc.gapN > 0 ? acc.gapSum / acc.gapN : 0;
   const gapSd = acc.gapN > 1 ? Math.sqrt(Math.max(0, acc.gapSq / acc.gapN - gapMean * gapMean)) : 0;
@@ -129,9 +157,14 @@ export function featuresOf(acc: WalletAccumulator, aggs: readonly MarketAgg[]): 
     share_held_to_resolution: acquired > 0 ? heldToEnd / acquired : 0,
     merge_split_ratio: buys > 0 ? Math.min(2, mergeSplit / buys) : 0,
     log_markets: Math.log(Math.max(1, aggs.length)),
-    // Makers earn the spread, takers pay it: the 5-minute markout is mostly the half-spread's sign.
-    // No later trade yet: 0, between the two.
-    markout_5m: markoutAt(mo, 0),
+    // Per share, against the tape's mid before the fill; 0 (between makers and takers) when unknown.
+    effective_spread: spreadW > 0 ? spreadSum / spreadW : 0,
+    move_1h: markoutAt(mv, 1),
+    // Unknown (NaN: the model's neutral value) for a wallet with no payment rows at all: a trades
+    // feed or chain logs do not carry them, so their absence there says nothing.
+    log_reward_per_day: acc.incomeUsd > 0 ? Math.log1p(acc.income.REWARD / activeDays) : Number.NaN,
+    // +1: only maker rebates, −1: only taker rebates; unknown without any rebate.
+    rebate_share: rebates > 0 ? (acc.income.MAKER_REBATE - acc.income.TAKER_REBATE) / rebates : Number.NaN,
   };
   return {
     fills,
@@ -152,6 +185,11 @@ export function featuresOf(acc: WalletAccumulator, aggs: readonly MarketAgg[]): 
       markout_5m: markoutAt(mo, 0),
       markout_1h: markoutAt(mo, 1),
       markout_1d: markoutAt(mo, 2),
+      move_5m: markoutAt(mv, 0),
+      reward_usd: acc.income.REWARD,
+      maker_rebate_usd: acc.income.MAKER_REBATE,
+      taker_rebate_usd: acc.income.TAKER_REBATE,
+      yield_usd: acc.income.YIELD,
     },
   };
 }

@@ -149,7 +149,7 @@ export async function readFillsCsv(path: string): Promise<ReadResult> {
 }
 
 /** Reads a labels CSV: `wallet,label[,style]`. */
-export async function readLabels(path: string): Promise<Map<string, string>> {
+export async function readLabels(path: string, styles?: Map<string, string>): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   let lineNo = 0;
   try {
@@ -180,6 +180,9 @@ export async function readLabels(path: string): Promise<Map<string, string>> {
       });
     }
     out.set(normalizeAddress(w), cells[header.indexOf("label")] ?? "");
+    // Optional third column naming the behaviour (simulator: style; independent world: kind), for per-style figures.
+    const sc = header.includes("style") ? header.indexOf("style") : header.indexOf("kind");
+    if (styles && sc >= 0 && cells[sc]) styles.set(normalizeAddress(w), cells[sc]!);
   }
   if (out.size === 0) throw new PolycopyError("PAYLOAD_INVALID", `${path}: no labels`, { userFacing: true });
   return out;

@@ -75,7 +75,12 @@ export const EXPECTED_SIGN: Record<ModelFeature, 1 | -1> = {
   share_held_to_resolution: -1,
   merge_split_ratio: 1,
   log_markets: 1,
-  markout_5m: 1,
+  // Makers earn the spread; informed traders gain from the move after their fills, which
+  // adversely selected makers lose (quant-notes §1.3 markouts).
+  effective_spread: 1,
+  move_1h: -1,
+  log_reward_per_day: 1,
+  rebate_share: 1,
 };
 
 export function fitSignConstrained(
@@ -84,8 +89,10 @@ export function fitSignConstrained(
   l2: number,
   trainedOn: string,
   clip = 6,
+  /** Features left out from the start (an ablation). */
+  exclude: readonly ModelFeature[] = [],
 ): LogisticModel {
-  const active = new Set<ModelFeature>(MODEL_FEATURES);
+  const active = new Set<ModelFeature>(MODEL_FEATURES.filter((f) => !exclude.includes(f)));
   for (;;) {
     const m = fitLogistic(rows, y, l2, trainedOn, active, clip);
     const wrong = MODEL_FEATURES.filter(
@@ -112,8 +119,18 @@ export function fitLogistic(
   const n = rows.length;
   const mean = new Array<number>(k).fill(0);
   const sd = new Array<number>(k).fill(0);
-  for (const r of rows) for (const [i, f] of MODEL_FEATURES.entries()) mean[i]! += r[f] / n;
-  for (const r of rows) for (const [i, f] of MODEL_FEATURES.entries()) sd[i]! += (r[f] - mean[i]!) ** 2 / n;
+  // Moments over the known values only: an unknown (NaN) input standardizes to 0, the neutral value.
+  const known = new Array<number>(k).fill(0);
+  for (const r of rows)
+    for (const [i, f] of MODEL_FEATURES.entries())
+      if (Number.isFinite(r[f])) {
+        mean[i]! += r[f];
+        known[i]!++;
+      }
+  for (let i = 0; i < k; i++) mean[i] = known[i]! > 0 ? mean[i]! / known[i]! : 0;
+  for (const r of rows)
+    for (const [i, f] of MODEL_FEATURES.entries())
+      if (Number.isFinite(r[f])) sd[i]! += (r[f] - mean[i]!) ** 2 / known[i]!;
   for (let i = 0; i < k; i++) sd[i] = Math.sqrt(sd[i]!) || 1;
   const m: LogisticModel = {
     features: MODEL_FEATURES,

@@ -125,11 +125,16 @@ export function writeSimFiles(
   const fw = new LineWriter(files.fills);
   const aw = new LineWriter(files.activity);
   const total = r.events.length;
-  for (let i = 0; i < total; i++) {
+  // Real-shaped: the API pages newest first, and a row on a page boundary comes twice.
+  const real = r.params.real === true;
+  for (let k = 0; k < total; k++) {
+    const i = real ? total - 1 - k : k;
     const e = r.events[i]!;
     fw.line(JSON.stringify(e));
-    aw.line(JSON.stringify(toActivityRecord(e, byId.get(e.marketId))));
-    if (onProgress && i % 50_000 === 0) onProgress(i, total);
+    const line = JSON.stringify(toActivityRecord(e, byId.get(e.marketId)));
+    aw.line(line);
+    if (real && k % 97 === 50) aw.line(line);
+    if (onProgress && k % 50_000 === 0) onProgress(k, total);
   }
   fw.close();
   aw.close();

@@ -17,6 +17,8 @@ export interface SimMarket {
   halfSpreadTicks: number;
   /** Median depth per level, shares. */
   depth: number;
+  /** News jumps: when the YES mid starts moving (ms) and by how much in log-odds. */
+  jumps: { ts: number; dx: number }[];
 }
 
 const CATEGORIES = ["politics", "sports", "crypto", "economics", "culture"] as const;
@@ -61,6 +63,7 @@ export function generateMarkets(p: MarketGenParams): SimMarket[] {
       const winner = grouped ? (k === winnerInGroup ? 0 : 1) : rng.chance(0.5) ? 0 : 1;
       const steps = Math.max(2, Math.ceil((end - start) / STEP_MS) + 1);
       const path = new Float64Array(steps);
+      const jumps: { ts: number; dx: number }[] = [];
       const p0 = grouped ? rng.range(0.05, 0.6) : rng.range(0.15, 0.85);
       let x = logit(p0);
       const target = winner === 0 ? 4.5 : -4.5;
@@ -69,7 +72,12 @@ export function generateMarkets(p: MarketGenParams): SimMarket[] {
         const frac = s / (steps - 1);
         // Information arrives over the life of the market: pull toward the outcome grows with time.
         x += (target - x) * 0.002 * frac * frac * 6 + vol * rng.normal();
-        if (rng.chance(0.002)) x += rng.normal() * 0.8; // news jump
+        if (rng.chance(0.002)) {
+          // News jump: the mid moves from the previous step's value to the new one over STEP_MS.
+          const dx = rng.normal() * 0.8;
+          x += dx;
+          if (s > 0) jumps.push({ ts: start + (s - 1) * STEP_MS, dx });
+        }
         path[s] = Math.min(0.985, Math.max(0.015, sigmoid(x)));
       }
       const fee = FEES[category] ?? 0;
@@ -99,6 +107,7 @@ export function generateMarkets(p: MarketGenParams): SimMarket[] {
         path,
         halfSpreadTicks: tick === 0.001 ? rng.int(5, 20) : rng.int(1, 2),
         depth: rng.lognormal(400, 0.6),
+        jumps,
       });
     }
     i++;

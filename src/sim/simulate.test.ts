@@ -5,8 +5,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { readWalletHistory } from "../analytics/input.ts";
 import { isOnTick } from "../domain/market.ts";
-import { ALL_STYLES } from "./agents.ts";
+import { ALL_STYLES, EXTENDED_STYLES, labelOf } from "./agents.ts";
 import { writeSimFiles } from "./files.ts";
 import { simulate } from "./simulate.ts";
 
@@ -83,5 +84,49 @@ describe("simulate", () => {
     assert.equal(r.status, 2);
     assert.match(r.stderr, /--days/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it("real-shaped: every new style trades; average prices off the grid, payments with no market, zero-size redeems", () => {
+    const r = simulate({ seed: 21, days: 30, walletsPerStyle: 3, markets: 40, real: true });
+    assert.equal(r.labels.length, EXTENDED_STYLES.length * 3);
+    const traders = new Map<string, number>();
+    for (const e of r.events) if (e.type === "TRADE") traders.set(e.wallet, (traders.get(e.wallet) ?? 0) + 1);
+    for (const l of r.labels) {
+      assert.ok(traders.has(l.wallet), `${l.style} wallet never traded`);
+      assert.equal(l.label, labelOf(l.style));
+    }
+    for (const l of r.labels.filter((x) => x.style.startsWith("thin_")))
+      assert.ok(traders.get(l.wallet)! <= 40, `${l.style}: ${traders.get(l.wallet)} fills`);
+    const byId = new Map(r.markets.map((m) => [m.id, m]));
+    const trades = r.events.filter((e) => e.type === "TRADE");
+    const off = trades.filter((e) => !isOnTick(e.price, byId.get(e.marketId)!.tickSize));
+    assert.ok(
+      off.length > 0 && off.every((e) => e.price > 0 && e.price < 1),
+      "takers walking levels: average prices",
+    );
+    for (const t of ["REWARD", "MAKER_REBATE", "TAKER_REBATE", "YIELD"]) {
+      const rows = r.events.filter((e) => e.type === t);
+      assert.ok(rows.length > 0, `has ${t}`);
+      assert.ok(rows.every((e) => e.marketId === "" && e.type !== "TRADE" && e.size === e.usdcSize));
+    }
+    assert.ok(
+      r.events.some((e) => e.type === "REDEEM" && e.size === 0),
+      "a redemption of losing tokens has size 0",
+    );
+  });
+
+  it("real-shaped files are newest first with duplicated rows, and the one parser reads them back", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sim-real-"));
+    const r = simulate({ ...SMALL, real: true });
+    writeSimFiles(r, dir);
+    const lines = readFileSync(join(dir, "activity.jsonl"), "utf8").trim().split("\n");
+    const ts = lines.map((l) => (JSON.parse(l) as { timestamp: number }).timestamp);
+    assert.ok(
+      ts.every((t, i) => i === 0 || t <= ts[i - 1]!),
+      "newest first",
+    );
+    assert.ok(new Set(lines).size < lines.length, "some rows twice");
+    const read = await readWalletHistory(join(dir, "activity.jsonl"));
+    assert.equal(read.events.length, r.events.length, "duplicates collapsed, nothing else lost");
   });
 });

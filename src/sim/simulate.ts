@@ -4,7 +4,7 @@ import type { LeaderEvent } from "../domain/fill.ts";
 import type { Market } from "../domain/market.ts";
 import { Rng } from "../domain/rng.ts";
 import type { SimLabel } from "../domain/wallet.ts";
-import { ALL_STYLES, labelOf, runAgent, type Style } from "./agents.ts";
+import { ALL_STYLES, EXTENDED_STYLES, labelOf, runAgent, type Style } from "./agents.ts";
 import { bookAt, generateMarkets, type SimMarket, yesMidAt } from "./markets.ts";
 
 export interface SimParams {
@@ -17,8 +17,14 @@ export interface SimParams {
   regime: "base" | "shifted";
   /** ms epoch of day 0 (default 2026-01-01). */
   startTs: number;
-  /** Restrict to some styles (default all). */
+  /** Restrict to some styles (default: ALL_STYLES, or EXTENDED_STYLES when real-shaped). */
   styles?: readonly Style[];
+  /**
+   * Real-shaped records as the Data API sends them (issue 8): takers' average prices off the tick
+   * grid, reward/rebate/yield rows with no market, zero-size redemptions of losing tokens; the
+   * activity file newest first with duplicated rows. Off by default so existing streams keep their bytes.
+   */
+  real?: boolean;
 }
 
 export const DEFAULT_SIM_PARAMS: SimParams = {
@@ -88,7 +94,8 @@ export function simulate(input: Partial<SimParams> = {}): SimResult {
   }
   const events: LeaderEvent[] = [];
   const labels: SimLabelRow[] = [];
-  const styles = params.styles ?? ALL_STYLES;
+  const real = params.real === true;
+  const styles = params.styles ?? (real ? EXTENDED_STYLES : ALL_STYLES);
   const addrRng = Rng.derive(params.seed, "wallets");
   for (const style of styles) {
     for (let i = 0; i < params.walletsPerStyle; i++) {
@@ -102,6 +109,7 @@ export function simulate(input: Partial<SimParams> = {}): SimResult {
         endTs,
         noise: params.noise,
         shifted: params.regime === "shifted",
+        real,
         out: events,
       });
     }

@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .requiredOption("-i, --input <file>", "JSON Lines of Data API records, or a fills CSV")
     .requiredOption(
       "-l, --labels <file>",
-      "CSV with columns wallet,label (other labels, e.g. arbitrageur, are ignored)",
+      "CSV with columns wallet,label[,style|kind] (other labels, e.g. arbitrageur, are ignored; a style column adds per-style figures)",
     )
     .action(async (o: { input: string; labels: string }) => {
       const { checkInputFile } = await import("../paths.ts");
@@ -17,8 +17,9 @@ export function register(program: Command): void {
       const { readLabels } = await import("../../analytics/input.ts");
       const { evaluate, formatEvaluation } = await import("../../analytics/evaluate.ts");
       const { analyzeFile } = await import("./analyze-file.ts");
-      const labels = await readLabels(o.labels);
+      const styles = new Map<string, string>();
+      const labels = await readLabels(o.labels, styles);
       const r = await analyzeFile(o.input);
-      process.stdout.write(`${formatEvaluation(evaluate(r.verdicts, labels))}\n`);
+      process.stdout.write(`${formatEvaluation(evaluate(r.verdicts, labels, styles))}\n`);
     });
 }

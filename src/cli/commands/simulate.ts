@@ -8,6 +8,7 @@ interface SimulateOptions {
   markets: number;
   noise: number;
   regime: string;
+  realShaped?: boolean;
   out: string;
 }
 
@@ -29,6 +30,10 @@ export function register(program: Command): void {
       0.5,
     )
     .option("--regime <name>", "base | shifted (moved parameter ranges, for holdout evaluation)", "base")
+    .option(
+      "--real-shaped",
+      "all styles incl. news snipers, accumulators, scalpers...; records as the Data API sends them (average prices off the tick grid, reward/rebate rows, duplicates, newest first)",
+    )
     .option("--out <dir>", "output directory", "data/sim")
     .action(async (o: SimulateOptions) => {
       const { simulate, writeSimFiles } = await import("../../sim/index.ts");
@@ -43,6 +48,7 @@ export function register(program: Command): void {
         markets: o.markets,
         noise: o.noise,
         regime: o.regime as "base",
+        real: o.realShaped === true,
       });
       const bar = progressBar("writing");
       const files = writeSimFiles(r, o.out, (d, t) => bar.update(d, t));
