@@ -412,7 +412,7 @@ export class PolymarketAdapter {
         what,
       );
       for (const [i, r] of body.entries()) {
-        const f = tradeToFill(r, `${what}[${i}]`, { tickOf: (c) => this.#markets.get(c)?.tickSize });
+        const f = tradeToFill(r, `${what}[${i}]`);
         if (f.marketId !== market)
           throw new PolycopyError(
             "PAYLOAD_INVALID",
