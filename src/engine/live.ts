@@ -69,6 +69,11 @@ export interface LiveRunOptions {
   risk: RiskConfig;
   bus?: EventBus;
   signal: AbortSignal;
+  /**
+   * The ledger's trading lock (Store.acquireInstanceLock): checked before every venue post, so an
+   * instance that lost it to a newer one (FENCED) stops before sending a second copy of an order.
+   */
+  lease?: { check(): Promise<void> };
   /** Send orders to this venue (live trading). Without it, a paper venue fills against live books. */
   liveVenue?: Venue;
   /** Wait before settling an order the CLOB answered `live`/`delayed` (default 2 s). */
@@ -364,6 +369,8 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
       if (error === null && o.liveVenue) {
         if (o.crashBeforePost !== undefined && ++sent >= o.crashBeforePost)
           process.kill(process.pid, "SIGKILL");
+        // Outside the try: FENCED ends the run; the order stays pending for its holder to settle.
+        await o.lease?.check();
         try {
           result = await o.liveVenue.placeOrder(order, market);
           if (result.working) {

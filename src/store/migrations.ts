@@ -170,12 +170,29 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0002_instance_lock": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("instance_lock")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("epoch", "bigint", (c) => c.notNull())
+          .addColumn("pid", "integer", (c) => c.notNull())
+          .addColumn("host", "text", (c) => c.notNull())
+          .addColumn("since", "bigint", (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 
-export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+/**
+ * `schema`: the PostgreSQL schema the ledger lives in. Kysely looks for its migration tables in
+ * every schema unless told which, so a second ledger schema in one database would find the first
+ * one's tables and fail ("relation kysely_migration_lock does not exist").
+ */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, schema?: string): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
-  const migrator = new Migrator({ db, provider });
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;
 }

@@ -4,9 +4,11 @@ import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import { PolycopyError } from "../domain/errors.ts";
 import { migrateToLatest } from "./migrations.ts";
+import { pgLockBackend } from "./pg-lock.ts";
 import type { Database } from "./schema.ts";
 import { SqlStore } from "./sql-store.ts";
 import { openSqliteFile, wrapNodeSqlite } from "./sqlite-driver.ts";
+import { sqliteLockBackend } from "./sqlite-lock.ts";
 import type { Store } from "./store.ts";
 
 export interface OpenStoreOptions {
@@ -26,10 +28,24 @@ export function isPostgresUrl(url: string | undefined): boolean {
   return url !== undefined && /^postgres(ql)?:\/\//.test(url);
 }
 
+/**
+ * `?schema=name` on a PostgreSQL URL keeps the ledger in that schema (several ledgers in one
+ * database, e.g. one per test or per bot). It is ours, not libpq's, so it is taken off the URL.
+ */
+function splitSchema(url: string): { url: string; schema: string | undefined } {
+  const m = /[?&]schema=([^&]*)/.exec(url);
+  if (!m) return { url, schema: undefined };
+  const rest = url.replace(/([?&])schema=[^&]*&?/, "$1").replace(/[?&]$/, "");
+  return { url: rest, schema: decodeURIComponent(m[1]!) };
+}
+
 /** Opens the configured database, runs migrations, and returns the Store. */
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const url = opts.databaseUrl;
-  if (url !== undefined && isPostgresUrl(url)) return openPostgres(url, opts.pgSchema);
+  if (url !== undefined && isPostgresUrl(url)) {
+    const { url: base, schema } = splitSchema(url);
+    return openPostgres(base, opts.pgSchema ?? schema);
+  }
   if (url !== undefined && url !== "") {
     throw new PolycopyError(
       "STORE_ERROR",
@@ -51,7 +67,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapNodeSqlite(raw) }) });
   await migrateToLatest(db as Kysely<unknown>, "sqlite");
-  return new SqlStore(db, "sqlite");
+  return new SqlStore(db, "sqlite", async () => {}, sqliteLockBackend(file));
 }
 
 async function openPostgres(url: string, schema: string | undefined): Promise<Store> {
@@ -89,6 +105,15 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
     );
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrateToLatest(db as Kysely<unknown>, "postgres");
-  return new SqlStore(db, "postgres");
+  await migrateToLatest(db as Kysely<unknown>, "postgres", schema);
+  return new SqlStore(
+    db,
+    "postgres",
+    async () => {},
+    pgLockBackend({
+      connectionString: url,
+      connectionTimeoutMillis: 5000,
+      ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+    }),
+  );
 }

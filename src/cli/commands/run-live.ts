@@ -11,6 +11,7 @@ import { runLive } from "../../engine/live.ts";
 import { childLogger } from "../../log.ts";
 import { PolymarketAdapter } from "../../polymarket/adapter.ts";
 import { PollSource } from "../../sources/poll-source.ts";
+import { lockLine } from "../../store/instance-lock.ts";
 import { openStore } from "../../store/open.ts";
 import { serveDashboard } from "./dashboard.ts";
 
@@ -64,6 +65,13 @@ export async function runLiveBot(o: {
     follow: true,
     pollIntervalMs: o.interval,
   });
+  // The ledger's trading lock comes first: a second instance must not even log in to the venue.
+  const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+  const lease = await store.acquireInstanceLock().catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
+  out(lockLine(lease));
   let liveVenue: import("../../venues/venue.ts").Venue | undefined;
   if (o.live) {
     const { PolymarketVenue } = await import("../../venues/polymarket.ts");
@@ -80,7 +88,6 @@ export async function runLiveBot(o: {
     });
     out(`LIVE TRADING on ${urls.clobUrl}: real orders will be signed and sent`);
   }
-  const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
   const bus = new EventBus();
   const alerts = cfg.alerts.webhookUrl
     ? new WebhookAlerts(bus, { url: cfg.alerts.webhookUrl, minIntervalSec: cfg.alerts.minIntervalSec })
@@ -120,6 +127,7 @@ export async function runLiveBot(o: {
       risk: cfg.risk,
       bus,
       signal: stop.signal,
+      lease,
       ...(liveVenue ? { liveVenue } : {}),
       ...(crash ? { crashAfterOrder: Number(crash) } : {}),
       ...(crashStep ? { crashAfterStep: Number(crashStep) } : {}),
@@ -147,6 +155,7 @@ export async function runLiveBot(o: {
     await alerts?.flush();
     alerts?.close();
     await dash?.server.close();
+    await lease.release();
     await store.close();
   }
 }
