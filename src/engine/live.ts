@@ -18,12 +18,19 @@ import type { WalletClass } from "../domain/wallet.ts";
 import type { PolymarketAdapter } from "../polymarket/adapter.ts";
 import { sleep } from "../polymarket/http.ts";
 import type { RiskConfig } from "../risk/config.ts";
+import {
+  describeError,
+  isFatalUpstreamError,
+  type ResilientSourceOptions,
+  resilientSource,
+} from "../sources/resilient-source.ts";
 import type { LeaderSource } from "../sources/source.ts";
 import type { Store } from "../store/store.ts";
 import { SimulatedVenue } from "../venues/simulated.ts";
 import type { PlaceOrderResult, Venue } from "../venues/venue.ts";
 import { EventBus } from "./bus.ts";
 import { CopyEngine, type ExecutionVenue, type LeaderProfile } from "./engine.ts";
+import { UpstreamHealth } from "./health.ts";
 import {
   bookRedemption,
   type ResolutionMarker,
@@ -74,6 +81,13 @@ export interface LiveRunOptions {
    * instance that lost it to a newer one (FENCED) stops before sending a second copy of an order.
    */
   lease?: { check(): Promise<void> };
+  /**
+   * Upstream health (the dashboard's outage indicator); one is made when absent. Feeds are retried
+   * for ever (resilient-source.ts) and entries pause while the feed or order books are stale.
+   */
+  health?: UpstreamHealth;
+  /** Backoff of a failing feed (default 1 s doubling to 30 s, jittered). */
+  retry?: Pick<ResilientSourceOptions, "baseMs" | "maxMs">;
   /** Send orders to this venue (live trading). Without it, a paper venue fills against live books. */
   liveVenue?: Venue;
   /** Wait before settling an order the CLOB answered `live`/`delayed` (default 2 s). */
@@ -108,6 +122,8 @@ const CASH_KEY = "live:cash";
 /** How long an order the CLOB still works (`live`/`delayed`) gets before it is looked up and settled. */
 const WORKING_ORDER_WAIT_MS = 2_000;
 const SINCE_KEY = "live:since";
+/** While order books are down, how often a fill's book read probes whether they are back. */
+const BOOK_PROBE_MS = 5_000;
 
 /**
  * Live startup reconciliation: every order a crash left pending is settled with the venue
@@ -182,10 +198,26 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
   const { store, adapter } = o;
   const followed = new Set(o.wallets.map((w) => w.toLowerCase()));
   const status = o.onStatus ?? (() => {});
+  const health = o.health ?? new UpstreamHealth(o.bus ? { bus: o.bus } : {});
 
   const ingest = async (src: LeaderSource, onBatch?: (events: LeaderEvent[]) => Promise<void>) => {
+    // An outage of any length: the feed is marked stale, retried for ever, and resumes from the
+    // cursor persisted with the last batch (the backfill). Only config/auth errors get through.
+    const feed = resilientSource({
+      source: src,
+      persistedCursor: () => store.getCursor(src.name),
+      onHealth: (h) => {
+        health.report(h, "feed");
+        status(
+          h.stale
+            ? `leader feed ${h.source} stale (${h.error}); retrying in ${Math.round((h.retryInMs ?? 0) / 1000)} s`
+            : `leader feed ${h.source} is back; resuming from the stored cursor`,
+        );
+      },
+      ...o.retry,
+    });
     try {
-      for await (const batch of src.stream(await store.getCursor(src.name), o.signal)) {
+      for await (const batch of feed.stream(await store.getCursor(src.name), o.signal)) {
         await store.ingestBatch(src.name, batch.events, batch.cursor);
         if (onBatch && batch.events.length > 0) await onBatch(batch.events);
         if (o.signal.aborted) break;
@@ -241,6 +273,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
     leaders,
     bus: inner,
   });
+  health.attach(engine);
 
   const decided = new Set<string>();
   for (const a of await store.listAudit({ kind: "decision", limit: 100_000_000 })) {
@@ -305,16 +338,39 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
   let handled = 0;
   let sent = 0;
   let filledSends = 0;
+  /**
+   * A book read gets three rounds of the client's retries: under heavy transient faults (a 20 %
+   * fault rate) one round fails often enough to pause an entry needlessly; three rarely do.
+   */
+  const bookWithRetries = async (tokenId: string, rounds: number): Promise<OrderBook> => {
+    for (let round = 1; ; round++) {
+      try {
+        return await adapter.orderBook(tokenId, o.signal);
+      } catch (err) {
+        if (
+          round >= rounds ||
+          o.signal.aborted ||
+          isFatalUpstreamError(err) ||
+          isPolycopyError(err, "NOT_FOUND")
+        )
+          throw err;
+      }
+    }
+  };
+  let bookProbeAt = 0;
   const handle = async (e: LeaderEvent) => {
     if (!followed.has(e.wallet) || engine.hasSeen(e.key)) return;
     if (e.type !== "TRADE") {
       engine.warm(e);
       return;
     }
+    // Market data this fill needs but cannot get now (an outage) pauses its entry, not the run.
+    engine.setStale("gamma:markets", null);
     if (!markets.has(e.marketId)) {
       const [m] = await adapter.ensureMarkets([e.marketId], o.signal).catch((err) => {
-        if (o.signal.aborted) return [];
-        throw err;
+        if (o.signal.aborted || isFatalUpstreamError(err)) throw err;
+        engine.setStale("gamma:markets", `market data unavailable (${describeError(err)})`);
+        return [];
       });
       if (o.signal.aborted) return;
       const got = m ?? adapter.cachedMarket(e.marketId);
@@ -323,12 +379,23 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
         await store.upsertMarkets([got]);
       }
     }
-    if (engine.needsBook(e)) {
+    const booksDown = health.isStale("clob:book");
+    if (engine.needsBook(e) && booksDown && Date.now() - bookProbeAt < BOOK_PROBE_MS) {
+      // Books are down: this entry is paused at once (no book read per fill); one probe per
+      // BOOK_PROBE_MS finds out when they are back.
+      books.delete(e.tokenId);
+    } else if (engine.needsBook(e)) {
+      bookProbeAt = Date.now();
       try {
-        books.set(e.tokenId, await adapter.orderBook(e.tokenId, o.signal));
-      } catch {
+        books.set(e.tokenId, await bookWithRetries(e.tokenId, booksDown ? 1 : 3));
+        health.fetched("clob:book", "prices", null);
+      } catch (err) {
         if (o.signal.aborted) return; // stopping: this fill stays undecided and is handled on restart
-        books.delete(e.tokenId); // no book: the liquidity filter skips the fill, with its reason
+        if (isFatalUpstreamError(err)) throw err;
+        // No book for the token (404): the liquidity filter skips the fill, with its reason. Any
+        // other failure is an outage of prices: entries pause until a book can be read again.
+        if (!isPolycopyError(err, "NOT_FOUND")) health.fetched("clob:book", "prices", describeError(err));
+        books.delete(e.tokenId);
       }
     }
     engine.handle(e);
@@ -354,9 +421,34 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
           [CASH_KEY]: String(engine.cash),
         }),
       );
-    /** Looks one sent order up at the venue and books what it did (as a restart would). */
-    const settleOne = (venue: Venue, key: string) =>
-      settlePendingOrders({ store, venue, engine, rec, markets, keys: new Set([key]), commit: commitStep });
+    /**
+     * Looks one sent order up at the venue and books what it did (as a restart would). The order's
+     * fate must be known before the next step, so a CLOB outage is waited out (jittered backoff).
+     */
+    const settleOne = async (venue: Venue, key: string) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await settlePendingOrders({
+            store,
+            venue,
+            engine,
+            rec,
+            markets,
+            keys: new Set([key]),
+            commit: commitStep,
+          });
+          if (attempt > 0) health.fetched("clob:orders", "prices", null);
+          return;
+        } catch (err) {
+          if (o.signal.aborted || isFatalUpstreamError(err)) throw err;
+          health.fetched("clob:orders", "prices", describeError(err));
+          await sleep(
+            Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2),
+            o.signal,
+          );
+        }
+      }
+    };
     // The decision and the order (status pending, with its venue id) are committed before it is sent.
     await commitStep();
     for (const { order, market, refused } of sends) {

@@ -7,9 +7,11 @@ import { isAddress, normalizeAddress } from "../../domain/wallet.ts";
 import { WebhookAlerts } from "../../engine/alerts.ts";
 import { EventBus } from "../../engine/bus.ts";
 import type { CopyEngine, LeaderProfile } from "../../engine/engine.ts";
+import { UpstreamHealth } from "../../engine/health.ts";
 import { runLive } from "../../engine/live.ts";
 import { childLogger } from "../../log.ts";
 import { PolymarketAdapter } from "../../polymarket/adapter.ts";
+import { FOLLOW_RETRY } from "../../polymarket/http.ts";
 import { PollSource } from "../../sources/poll-source.ts";
 import { lockLine } from "../../store/instance-lock.ts";
 import { openStore } from "../../store/open.ts";
@@ -47,7 +49,9 @@ export async function runLiveBot(o: {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const adapter = new PolymarketAdapter({
     urls,
-    http: { onRetry: (r) => childLogger("run").warn(r, "retrying request") },
+    // Short client retries: a feed that stays down is retried for ever one level up
+    // (resilient-source.ts), and shows as stale within seconds instead of a minute.
+    http: { retry: FOLLOW_RETRY, onRetry: (r) => childLogger("run").warn(r, "retrying request") },
   });
   const list = wallets.map(normalizeAddress);
   const name = `poll:run:${o.source}`;
@@ -89,6 +93,7 @@ export async function runLiveBot(o: {
     out(`LIVE TRADING on ${urls.clobUrl}: real orders will be signed and sent`);
   }
   const bus = new EventBus();
+  const health = new UpstreamHealth({ bus });
   const alerts = cfg.alerts.webhookUrl
     ? new WebhookAlerts(bus, { url: cfg.alerts.webhookUrl, minIntervalSec: cfg.alerts.minIntervalSec })
     : null;
@@ -108,6 +113,7 @@ export async function runLiveBot(o: {
           engine: () => engine,
           leaders: () => leaders,
           verdicts: () => verdicts,
+          upstream: () => health.snapshot(),
           mode: "paper",
         })
       : null;
@@ -128,6 +134,7 @@ export async function runLiveBot(o: {
       bus,
       signal: stop.signal,
       lease,
+      health,
       ...(liveVenue ? { liveVenue } : {}),
       ...(crash ? { crashAfterOrder: Number(crash) } : {}),
       ...(crashStep ? { crashAfterStep: Number(crashStep) } : {}),
