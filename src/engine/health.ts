@@ -29,9 +29,18 @@ export class UpstreamHealth {
   readonly #sources = new Map<string, SourceHealth & { kind: UpstreamKind }>();
   #sink: StaleSink | null = null;
 
-  constructor(o: { bus?: EventBus; now?: () => number } = {}) {
+  readonly #onChange: ((message: string) => void) | undefined;
+
+  /** `onChange` also gets each stale/back message (e.g. printed by `run`). */
+  constructor(o: { bus?: EventBus; now?: () => number; onChange?: (message: string) => void } = {}) {
     this.#bus = o.bus;
     this.#now = o.now ?? Date.now;
+    this.#onChange = o.onChange;
+  }
+
+  #alert(level: "info" | "warn", message: string, ts: number): void {
+    this.#bus?.emit({ type: "alert", level, message, ts });
+    this.#onChange?.(message);
   }
 
   /** Connects the engine once it exists; stale sources already known pause its entries at once. */
@@ -46,20 +55,18 @@ export class UpstreamHealth {
     this.#sources.set(h.source, { ...h, kind });
     const ts = this.#now();
     if (h.stale && !before?.stale) {
-      this.#bus?.emit({
-        type: "alert",
-        level: "warn",
-        message: `${kind === "feed" ? "leader feed" : "prices"} ${h.source} is stale (${h.error ?? "no answer"}): entries paused, exits still run; retrying`,
+      this.#alert(
+        "warn",
+        `${kind === "feed" ? "leader feed" : "prices"} ${h.source} is stale (${h.error ?? "no answer"}): entries paused, exits still run; retrying`,
         ts,
-      });
+      );
     } else if (!h.stale && before?.stale) {
       const secs = before.since === null ? 0 : Math.round((ts - before.since) / 1000);
-      this.#bus?.emit({
-        type: "alert",
-        level: "info",
-        message: `${kind === "feed" ? "leader feed" : "prices"} ${h.source} is back after ${secs} s${kind === "feed" ? ": resumed from the stored cursor (backfill)" : ""}`,
+      this.#alert(
+        "info",
+        `${kind === "feed" ? "leader feed" : "prices"} ${h.source} is back after ${secs} s${kind === "feed" ? ": resumed from the stored cursor (backfill)" : ""}`,
         ts,
-      });
+      );
     }
     this.#sink?.setStale(h.source, h.stale ? this.#reason({ ...h, kind }) : null);
   }

@@ -208,11 +208,10 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
       persistedCursor: () => store.getCursor(src.name),
       onHealth: (h) => {
         health.report(h, "feed");
-        status(
-          h.stale
-            ? `leader feed ${h.source} stale (${h.error}); retrying in ${Math.round((h.retryInMs ?? 0) / 1000)} s`
-            : `leader feed ${h.source} is back; resuming from the stored cursor`,
-        );
+        if (h.stale)
+          status(
+            `leader feed ${h.source} stale (${h.error}); retrying in ${Math.round((h.retryInMs ?? 0) / 1000)} s`,
+          );
       },
       ...o.retry,
     });

@@ -66,7 +66,18 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
     });
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapNodeSqlite(raw) }) });
-  await migrateToLatest(db as Kysely<unknown>, "sqlite");
+  // Kysely has no migration lock on SQLite: two processes opening a new ledger at once can both
+  // try to create it ("table … already exists"). Migrations commit in one transaction, so the
+  // loser retries and finds them done.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateToLatest(db as Kysely<unknown>, "sqlite");
+      break;
+    } catch (e) {
+      if (attempt >= 5 || !/already exists|locked|busy/i.test((e as Error).message)) throw e;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
   return new SqlStore(db, "sqlite", async () => {}, sqliteLockBackend(file));
 }
 

@@ -220,7 +220,17 @@ export class SqlStore implements Store {
   async acquireInstanceLock(): Promise<InstanceLease> {
     if (!this.#lock) throw new PolycopyError("STORE_ERROR", "this store has no instance lock");
     const handle = await this.#lock.tryLock();
-    if (!handle) throw lockedError(await this.#holderRow());
+    if (!handle) {
+      // The holder writes its row just after taking the lock: give a racing start a moment, so
+      // the message names it rather than nobody or the holder before it.
+      let row: LockHolder | null = null;
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 150));
+        row = await this.#holderRow();
+        if (row && i >= 1) break;
+      }
+      throw lockedError(row);
+    }
     let previous: LockHolder | null;
     let holder: LockHolder;
     try {

@@ -76,6 +76,18 @@ if (pgUrl) {
   });
 }
 
+describe("openStore on a new SQLite ledger", () => {
+  it("several opening it at once (two `run`s started together) all succeed", async () => {
+    const fresh = mkdtempSync(join(tmpdir(), "polycopy-race-"));
+    const opened = await Promise.allSettled([1, 2, 3].map(() => openStore({ dataDir: fresh })));
+    for (const r of opened) if (r.status === "fulfilled") await r.value.close();
+    assert.deepEqual(
+      opened.map((r) => (r.status === "rejected" ? String(r.reason) : "ok")),
+      ["ok", "ok", "ok"],
+    );
+  });
+});
+
 describe("openStore errors", () => {
   it("rejects a database URL that is neither PostgreSQL nor empty", async () => {
     await assert.rejects(

@@ -93,7 +93,7 @@ export async function runLiveBot(o: {
     out(`LIVE TRADING on ${urls.clobUrl}: real orders will be signed and sent`);
   }
   const bus = new EventBus();
-  const health = new UpstreamHealth({ bus });
+  const health = new UpstreamHealth({ bus, onChange: out });
   const alerts = cfg.alerts.webhookUrl
     ? new WebhookAlerts(bus, { url: cfg.alerts.webhookUrl, minIntervalSec: cfg.alerts.minIntervalSec })
     : null;
