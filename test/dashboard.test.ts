@@ -204,6 +204,52 @@ describe("dashboard in chromium", () => {
     assert.equal(await page.locator("#wallets-body img").count(), 0);
   });
 
+  it("shows an upstream outage in the header when an alert says so, and its end", async () => {
+    ready();
+    await waitForAttr("#upstream-state", "data-state", "none");
+    const since = Date.now() - 20_000;
+    eng.state.upstream = {
+      stale: true,
+      entriesPaused: "leader feed poll:run:standin stale since … (ECONNREFUSED)",
+      sources: [
+        {
+          source: "poll:run:standin",
+          kind: "feed",
+          stale: true,
+          since,
+          lastOk: since - 1000,
+          error: "ECONNREFUSED",
+          failures: 3,
+          retryInMs: 4000,
+        },
+      ],
+    };
+    eng.bus.emit({
+      type: "alert",
+      level: "warn",
+      message: "leader feed poll:run:standin is stale",
+      ts: Date.now(),
+    });
+    await waitForAttr("#upstream-state", "data-state", "stale");
+    assert.match(
+      (await text("#upstream-state")) ?? "",
+      /^DOWN: poll:run:standin since .*\(entries paused\)$/,
+    );
+    eng.state.upstream = {
+      stale: false,
+      entriesPaused: null,
+      sources: [{ ...eng.state.upstream.sources[0]!, stale: false, since: null }],
+    };
+    eng.bus.emit({
+      type: "alert",
+      level: "info",
+      message: "leader feed poll:run:standin is back",
+      ts: Date.now(),
+    });
+    await waitForAttr("#upstream-state", "data-state", "ok");
+    assert.equal(await text("#upstream-state"), "ok");
+  });
+
   it("ran without page errors", () => {
     ready();
     assert.deepEqual(pageErrors, []);

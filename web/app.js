@@ -80,6 +80,7 @@ function renderHeader(s, moneyIsFresh = true) {
   if (moneyIsFresh) setMoney(s.equity, s.realized, s.unrealized);
   $("cash").textContent = usd(s.cash);
   setKillSwitch(s.killSwitch);
+  setUpstream(s.upstream);
   $("started").textContent = `started ${dateTime(s.startedTs)}`;
 }
 
@@ -92,6 +93,23 @@ function setMoney(equity, realized, unrealized) {
   signClass($("realized"), realized);
   $("unrealized").textContent = signedUsd(unrealized);
   signClass($("unrealized"), unrealized);
+}
+
+/** The outage indicator: which upstream is down since when; entries are paused meanwhile. */
+function setUpstream(u) {
+  const el = $("upstream-state");
+  if (!u) {
+    el.dataset.state = "none";
+    el.textContent = "–";
+    el.title = "";
+    return;
+  }
+  const down = (u.sources ?? []).filter((x) => x.stale);
+  el.dataset.state = down.length ? "stale" : "ok";
+  el.textContent = down.length
+    ? `DOWN: ${down.map((x) => `${x.source} since ${dateTime(x.since)}`).join(", ")} (entries paused)`
+    : "ok";
+  el.title = u.entriesPaused ?? "";
 }
 
 function setKillSwitch(on) {
@@ -347,6 +365,7 @@ function onEvent(ev) {
       break;
     case "alert":
       addAlert(ev);
+      refreshSoon(); // an upstream going stale or coming back is an alert: show it in the header
       break;
     case "status":
       $("mode").textContent = ev.mode;

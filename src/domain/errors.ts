@@ -18,6 +18,10 @@ export type ErrorCode =
   | "RISK_BLOCKED"
   | "RECONCILE_FAILED"
   | "STORE_ERROR"
+  /** Another live instance holds the ledger's trading lock. */
+  | "LOCKED"
+  /** This instance lost the ledger's trading lock (a newer epoch holds it): it must stop trading. */
+  | "FENCED"
   | "SECRET_MISSING"
   | "INTERNAL";
 

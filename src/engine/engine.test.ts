@@ -73,4 +73,42 @@ describe("copy engine", () => {
     assert.ok(eng.counters.exits >= exitsBefore);
     assert.ok(eng.counters.fills >= before);
   });
+
+  it("a stale upstream pauses entries (blocked, stale.*) while exits still run; fresh again, entries resume", () => {
+    const r = runComparison(sim, DEFAULT_RISK_CONFIG, { warmupDays: 14, topN: 20 });
+    const bus = new EventBus();
+    const decisions: Decision[] = [];
+    bus.on("decision", (e) => decisions.push(e.decision));
+    const mid = r.warmupEnd + 13 * 86_400_000;
+    const end = mid + 8 * 86_400_000;
+    const first = { ...sim, events: sim.events.filter((e) => e.ts < mid), resolutions: new Map() };
+    const eng = runStrategy("s", "aware", first, r.leaders, DEFAULT_RISK_CONFIG, r.warmupEnd, bus).engine;
+    eng.setStale("clob:book", "prices clob:book stale since … (ECONNREFUSED)");
+    assert.match(eng.entriesPausedBy() ?? "", /ECONNREFUSED/);
+    const fillsBefore = eng.counters.fills;
+    const exitsBefore = eng.counters.exits;
+    decisions.length = 0;
+    for (const e of sim.events) if (e.ts >= mid && e.ts < end) eng.handle(e);
+    const copied = decisions.filter((d) => d.action === "copied" || d.action === "resized");
+    assert.ok(
+      copied.every((d) => d.rule === "exit.leader_sold"),
+      "no entry while prices are stale, only exits",
+    );
+    // Exits (leader sells mirrored, price and time exits) are not paused.
+    assert.ok(eng.counters.exits > exitsBefore, `exits ran during the outage (${eng.counters.exits})`);
+    assert.ok(eng.counters.fills > fillsBefore, "exit orders filled");
+    const paused = decisions.filter((d) => d.rule === "stale.prices");
+    assert.ok(paused.length > 0 && paused.every((d) => d.action === "blocked"));
+    eng.setStale("clob:book", null);
+    assert.equal(eng.entriesPausedBy(), null);
+    decisions.length = 0;
+    for (const e of sim.events) if (e.ts >= end) eng.handle(e);
+    assert.ok(
+      decisions.some(
+        (d) => (d.action === "copied" || d.action === "resized") && d.rule !== "exit.leader_sold",
+      ),
+      "entries resume once fresh",
+    );
+    assert.ok(!decisions.some((d) => d.rule?.startsWith("stale.")));
+  });
 });

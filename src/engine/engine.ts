@@ -103,6 +103,8 @@ export class CopyEngine {
   readonly breakers = new Map<string, BreakerRecord>();
   cash: Micros;
   killSwitch = false;
+  /** Upstreams (leader feed, prices) that are stale, with why: entries pause while any is. */
+  readonly #stale = new Map<string, string>();
   readonly counters = {
     leaderEvents: 0,
     followedFills: 0,
@@ -223,8 +225,19 @@ export class CopyEngine {
     const market = this.o.markets.get(f.marketId);
     const base = { leaderFillKey: f.key, wallet: f.wallet, walletClass: profile.class, orderKey: null };
     const skip = (s: Skip) => this.#decide({ ...base, action: "skipped", rule: s.rule, reason: s.reason });
-    if (!market) return skip({ rule: "filter.unknown_market", reason: `market ${f.marketId} is not known` });
     const filters = this.o.risk.filters;
+
+    // Entries wait while the feed or prices are stale (an outage); exits below keep working.
+    if (f.side !== "SELL" && this.#stale.size > 0) {
+      const [source, why] = this.#stale.entries().next().value as [string, string];
+      return this.#decide({
+        ...base,
+        action: "blocked",
+        rule: source.startsWith("feed:") || why.startsWith("leader feed") ? "stale.feed" : "stale.prices",
+        reason: `entries paused: ${why}`,
+      });
+    }
+    if (!market) return skip({ rule: "filter.unknown_market", reason: `market ${f.marketId} is not known` });
 
     if (f.side === "SELL") {
       // Mirror the leader's exit on what we copied from this leader in this token.
@@ -901,6 +914,20 @@ export class CopyEngine {
   /** Whether a followed leader event was already processed (restored runs skip it). */
   hasSeen(key: string): boolean {
     return this.#seenKeys.has(key);
+  }
+
+  /**
+   * Marks an upstream stale (reason) or fresh (null). While any is stale, new entries are blocked
+   * with rule stale.feed / stale.prices; exits keep working (health.ts calls this).
+   */
+  setStale(source: string, reason: string | null): void {
+    if (reason === null) this.#stale.delete(source);
+    else this.#stale.set(source, reason);
+  }
+
+  /** Why entries are paused by stale upstreams, or null. */
+  entriesPausedBy(): string | null {
+    return this.#stale.size > 0 ? [...this.#stale.values()].join("; ") : null;
   }
 
   /** Manual kill switch: blocks entries (exits still run); persisted by the caller. */

@@ -20,6 +20,12 @@ import type { FillRoles } from "../polymarket/fill-roles.ts";
 import { sleep } from "../polymarket/http.ts";
 import { MarketTape } from "../polymarket/market-tape.ts";
 import type { RiskConfig } from "../risk/config.ts";
+import {
+  describeError,
+  isFatalUpstreamError,
+  type ResilientSourceOptions,
+  resilientSource,
+} from "../sources/resilient-source.ts";
 import type { LeaderSource } from "../sources/source.ts";
 import type { TradeTap } from "../sources/trade-tap.ts";
 import type { Store } from "../store/store.ts";
@@ -27,6 +33,7 @@ import { SimulatedVenue } from "../venues/simulated.ts";
 import type { PlaceOrderResult, Venue } from "../venues/venue.ts";
 import { EventBus } from "./bus.ts";
 import { CopyEngine, type ExecutionVenue, type LeaderProfile } from "./engine.ts";
+import { UpstreamHealth } from "./health.ts";
 import {
   bookRedemption,
   type ResolutionMarker,
@@ -72,6 +79,18 @@ export interface LiveRunOptions {
   risk: RiskConfig;
   bus?: EventBus;
   signal: AbortSignal;
+  /**
+   * The ledger's trading lock (Store.acquireInstanceLock): checked before every venue post, so an
+   * instance that lost it to a newer one (FENCED) stops before sending a second copy of an order.
+   */
+  lease?: { check(): Promise<void> };
+  /**
+   * Upstream health (the dashboard's outage indicator); one is made when absent. Feeds are retried
+   * for ever (resilient-source.ts) and entries pause while the feed or order books are stale.
+   */
+  health?: UpstreamHealth;
+  /** Backoff of a failing feed (default 1 s doubling to 30 s, jittered). */
+  retry?: Pick<ResilientSourceOptions, "baseMs" | "maxMs">;
   /** Send orders to this venue (live trading). Without it, a paper venue fills against live books. */
   liveVenue?: Venue;
   /** Wait before settling an order the CLOB answered `live`/`delayed` (default 2 s). */
@@ -148,6 +167,8 @@ function mergeByTs(a: readonly LeaderEvent[], b: readonly LeaderEvent[]): Leader
   }
   return out;
 }
+/** While order books are down, how often a fill's book read probes whether they are back. */
+const BOOK_PROBE_MS = 5_000;
 
 /**
  * Live startup reconciliation: every order a crash left pending is settled with the venue
@@ -222,10 +243,25 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
   const { store, adapter } = o;
   const followed = new Set(o.wallets.map((w) => w.toLowerCase()));
   const status = o.onStatus ?? (() => {});
+  const health = o.health ?? new UpstreamHealth(o.bus ? { bus: o.bus } : {});
 
   const ingest = async (src: LeaderSource, onBatch?: (events: LeaderEvent[]) => Promise<void>) => {
+    // An outage of any length: the feed is marked stale, retried for ever, and resumes from the
+    // cursor persisted with the last batch (the backfill). Only config/auth errors get through.
+    const feed = resilientSource({
+      source: src,
+      persistedCursor: () => store.getCursor(src.name),
+      onHealth: (h) => {
+        health.report(h, "feed");
+        if (h.stale)
+          status(
+            `leader feed ${h.source} stale (${h.error}); retrying in ${Math.round((h.retryInMs ?? 0) / 1000)} s`,
+          );
+      },
+      ...o.retry,
+    });
     try {
-      for await (const batch of src.stream(await store.getCursor(src.name), o.signal)) {
+      for await (const batch of feed.stream(await store.getCursor(src.name), o.signal)) {
         await store.ingestBatch(src.name, batch.events, batch.cursor);
         if (onBatch && batch.events.length > 0) await onBatch(batch.events);
         if (o.signal.aborted) break;
@@ -318,6 +354,7 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
     leaders,
     bus: inner,
   });
+  health.attach(engine);
 
   const decided = new Set<string>();
   for (const a of await store.listAudit({ kind: "decision", limit: 100_000_000 })) {
@@ -384,6 +421,26 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
   let filledSends = 0;
   /** When each token's book was last fetched for another wallet's trade. */
   const bookAt = new Map<string, number>();
+  /**
+   * A book read gets three rounds of the client's retries: under heavy transient faults (a 20 %
+   * fault rate) one round fails often enough to pause an entry needlessly; three rarely do.
+   */
+  const bookWithRetries = async (tokenId: string, rounds: number): Promise<OrderBook> => {
+    for (let round = 1; ; round++) {
+      try {
+        return await adapter.orderBook(tokenId, o.signal);
+      } catch (err) {
+        if (
+          round >= rounds ||
+          o.signal.aborted ||
+          isFatalUpstreamError(err) ||
+          isPolycopyError(err, "NOT_FOUND")
+        )
+          throw err;
+      }
+    }
+  };
+  let bookProbeAt = 0;
   const handle = async (e: LeaderEvent) => {
     // Another wallet's trade (market tape, firehose): it moves prices and may trigger our price
     // exits on a token we hold; only then is there anything to commit.
@@ -398,10 +455,13 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
       engine.handle(e);
       return;
     }
+    // Market data a followed fill needs but cannot get now (an outage) pauses its entry, not the run.
+    if (!tapeOnly) engine.setStale("gamma:markets", null);
     if (!tapeOnly && !markets.has(e.marketId)) {
       const [m] = await adapter.ensureMarkets([e.marketId], o.signal).catch((err) => {
-        if (o.signal.aborted) return [];
-        throw err;
+        if (o.signal.aborted || isFatalUpstreamError(err)) throw err;
+        engine.setStale("gamma:markets", `market data unavailable (${describeError(err)})`);
+        return [];
       });
       if (o.signal.aborted) return;
       const got = m ?? adapter.cachedMarket(e.marketId);
@@ -410,15 +470,29 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
         await store.upsertMarkets([got]);
       }
     }
-    // A held token's exits need its book; a burst of other wallets' trades shares one fetch.
-    const stale = !tapeOnly || Date.now() - (bookAt.get(e.tokenId) ?? 0) > TAPE_BOOK_MAX_AGE_MS;
-    if (tapeOnly ? stale : engine.needsBook(e)) {
+    const booksDown = health.isStale("clob:book");
+    // A followed fill may need the book to decide; a held token's exits need it on other wallets'
+    // trades too, where a burst of them shares one fetch.
+    const wantBook = tapeOnly
+      ? Date.now() - (bookAt.get(e.tokenId) ?? 0) > TAPE_BOOK_MAX_AGE_MS
+      : engine.needsBook(e);
+    if (wantBook && booksDown && Date.now() - bookProbeAt < BOOK_PROBE_MS) {
+      // Books are down: a followed fill's entry is paused at once (no book read per fill), a tape
+      // trade keeps the last book; one probe per BOOK_PROBE_MS finds out when they are back.
+      if (!tapeOnly) books.delete(e.tokenId);
+    } else if (wantBook) {
+      bookProbeAt = Date.now();
+      bookAt.set(e.tokenId, Date.now());
       try {
-        bookAt.set(e.tokenId, Date.now());
-        books.set(e.tokenId, await adapter.orderBook(e.tokenId, o.signal));
-      } catch {
+        books.set(e.tokenId, await bookWithRetries(e.tokenId, booksDown ? 1 : 3));
+        health.fetched("clob:book", "prices", null);
+      } catch (err) {
         if (o.signal.aborted) return; // stopping: this fill stays undecided and is handled on restart
-        books.delete(e.tokenId); // no book: the liquidity filter skips the fill, with its reason
+        if (isFatalUpstreamError(err)) throw err;
+        // No book for the token (404): the liquidity filter skips the fill, with its reason. Any
+        // other failure is an outage of prices: entries pause until a book can be read again.
+        if (!isPolycopyError(err, "NOT_FOUND")) health.fetched("clob:book", "prices", describeError(err));
+        books.delete(e.tokenId);
       }
     }
     engine.handle(e);
@@ -444,9 +518,34 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
           [CASH_KEY]: String(engine.cash),
         }),
       );
-    /** Looks one sent order up at the venue and books what it did (as a restart would). */
-    const settleOne = (venue: Venue, key: string) =>
-      settlePendingOrders({ store, venue, engine, rec, markets, keys: new Set([key]), commit: commitStep });
+    /**
+     * Looks one sent order up at the venue and books what it did (as a restart would). The order's
+     * fate must be known before the next step, so a CLOB outage is waited out (jittered backoff).
+     */
+    const settleOne = async (venue: Venue, key: string) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await settlePendingOrders({
+            store,
+            venue,
+            engine,
+            rec,
+            markets,
+            keys: new Set([key]),
+            commit: commitStep,
+          });
+          if (attempt > 0) health.fetched("clob:orders", "prices", null);
+          return;
+        } catch (err) {
+          if (o.signal.aborted || isFatalUpstreamError(err)) throw err;
+          health.fetched("clob:orders", "prices", describeError(err));
+          await sleep(
+            Math.min(30_000, 1000 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2),
+            o.signal,
+          );
+        }
+      }
+    };
     // The decision and the order (status pending, with its venue id) are committed before it is sent.
     await commitStep();
     for (const { order, market, refused } of sends) {
@@ -459,6 +558,8 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
       if (error === null && o.liveVenue) {
         if (o.crashBeforePost !== undefined && ++sent >= o.crashBeforePost)
           process.kill(process.pid, "SIGKILL");
+        // Outside the try: FENCED ends the run; the order stays pending for its holder to settle.
+        await o.lease?.check();
         try {
           result = await o.liveVenue.placeOrder(order, market);
           if (result.working) {

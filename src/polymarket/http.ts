@@ -108,6 +108,12 @@ export const DEFAULT_RETRY: RetryPolicy = {
   timeoutMs: 15_000,
 };
 
+/**
+ * Client retries of a long-running follower (`run`, `ingest --follow`): a few quick attempts ride
+ * out transient faults; a longer outage is retried for ever by the source (resilient-source.ts).
+ */
+export const FOLLOW_RETRY: Partial<RetryPolicy> = { maxAttempts: 6, maxDelayMs: 4_000 };
+
 /** Full-jitter exponential backoff (AWS style): uniform in [0, min(cap, base·2^attempt)]. */
 export function backoffMs(
   attempt: number,
@@ -259,7 +265,10 @@ export class HttpClient {
       throw new PolycopyError("NOT_FOUND", `${redact(url)}: 404 ${text.slice(0, 120)}`);
     }
     if (res.status >= 400) {
-      throw new PolycopyError("UPSTREAM_ERROR", `${redact(url)}: HTTP ${res.status} ${text.slice(0, 200)}`);
+      // The status travels with the error: 401/403 (authentication) end a run, other 4xx do not.
+      throw new PolycopyError("UPSTREAM_ERROR", `${redact(url)}: HTTP ${res.status} ${text.slice(0, 200)}`, {
+        details: { status: res.status },
+      });
     }
     try {
       return JSON.parse(text);

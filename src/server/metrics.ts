@@ -95,6 +95,12 @@ export function createMetrics(bus: EventBus): DashboardMetrics {
     help: "Positions with a non-zero quantity (as of the last snapshot).",
     registers: r,
   });
+  const upstreamStale = new Gauge({
+    name: "polycopy_upstream_stale",
+    help: "1 while an upstream (leader feed, order books) is stale and entries are paused.",
+    labelNames: ["source"],
+    registers: r,
+  });
   const killSwitch = new Gauge({
     name: "polycopy_kill_switch",
     help: "1 when the kill switch blocks new entries.",
@@ -194,6 +200,7 @@ export function createMetrics(bus: EventBus): DashboardMetrics {
     contentType: registry.contentType,
     observeSnapshot(s) {
       killSwitch.set(s.killSwitch ? 1 : 0);
+      for (const u of s.upstream?.sources ?? []) upstreamStale.set({ source: u.source }, u.stale ? 1 : 0);
       openPositions.set(s.positions.filter((p) => p.qty !== 0).length);
       for (const [name, v] of Object.entries(s.counters)) {
         if (Number.isFinite(v)) engineCounters.set({ name }, v);

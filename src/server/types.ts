@@ -3,6 +3,7 @@ import type { Position } from "../domain/position.ts";
 import type { Micros } from "../domain/units.ts";
 import type { Recommendation, WalletClass } from "../domain/wallet.ts";
 import type { EventBus } from "../engine/bus.ts";
+import type { UpstreamSnapshot } from "../engine/health.ts";
 import type { BreakerRecord, Store } from "../store/store.ts";
 
 /** One followed or screened wallet as the dashboard shows it. */
@@ -56,6 +57,8 @@ export interface DashboardSnapshot {
   /** Free-form engine counters, e.g. { leaderFills: 1200, ordersSent: 31 }. */
   counters: Record<string, number>;
   comparison?: DashboardComparisonRow[];
+  /** Live feeds: each upstream's health; `stale` while any is down (entries are paused then). */
+  upstream?: UpstreamSnapshot;
 }
 
 /** State changes the dashboard may request; the engine implements them (and audits them). */

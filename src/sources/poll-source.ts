@@ -117,6 +117,9 @@ export class PollSource implements LeaderSource {
         o.onProgress?.(done, o.wallets.length);
       }
       if (!o.follow) return;
+      // A pass that read every wallet is a sign of life even when nothing was new: it lets a
+      // consumer tell a quiet feed from a dead one (resilient-source.ts marks it fresh again).
+      yield { events: [], cursor: JSON.stringify(state) };
       try {
         await sleep(o.pollIntervalMs, signal);
       } catch {

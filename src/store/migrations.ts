@@ -170,22 +170,29 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0002_instance_lock": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("instance_lock")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("epoch", "bigint", (c) => c.notNull())
+          .addColumn("pid", "integer", (c) => c.notNull())
+          .addColumn("host", "text", (c) => c.notNull())
+          .addColumn("since", "bigint", (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 
-export async function migrateToLatest(
-  db: Kysely<unknown>,
-  dialect: Dialect,
-  pgSchema?: string,
-): Promise<void> {
+/**
+ * `schema`: the PostgreSQL schema the ledger lives in. Kysely looks for its migration tables in
+ * every schema unless told which, so a second ledger schema in one database would find the first
+ * one's tables and fail ("relation kysely_migration_lock does not exist").
+ */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, schema?: string): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
-  // With a PostgreSQL schema, Kysely must look for its migration tables in that schema: otherwise it
-  // finds another schema's tables (a second store in one process) and never creates its own.
-  const migrator = new Migrator({
-    db,
-    provider,
-    ...(pgSchema === undefined ? {} : { migrationTableSchema: pgSchema }),
-  });
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error;
 }

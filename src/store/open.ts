@@ -5,9 +5,11 @@ import pg from "pg";
 import { PolycopyError } from "../domain/errors.ts";
 import { redactText, redactUrl } from "../domain/redact.ts";
 import { migrateToLatest } from "./migrations.ts";
+import { pgLockBackend } from "./pg-lock.ts";
 import type { Database } from "./schema.ts";
 import { SqlStore } from "./sql-store.ts";
 import { openSqliteFile, wrapNodeSqlite } from "./sqlite-driver.ts";
+import { sqliteLockBackend } from "./sqlite-lock.ts";
 import type { Store } from "./store.ts";
 
 export interface OpenStoreOptions {
@@ -27,10 +29,24 @@ export function isPostgresUrl(url: string | undefined): boolean {
   return url !== undefined && /^postgres(ql)?:\/\//.test(url);
 }
 
+/**
+ * `?schema=name` on a PostgreSQL URL keeps the ledger in that schema (several ledgers in one
+ * database, e.g. one per test or per bot). It is ours, not libpq's, so it is taken off the URL.
+ */
+function splitSchema(url: string): { url: string; schema: string | undefined } {
+  const m = /[?&]schema=([^&]*)/.exec(url);
+  if (!m) return { url, schema: undefined };
+  const rest = url.replace(/([?&])schema=[^&]*&?/, "$1").replace(/[?&]$/, "");
+  return { url: rest, schema: decodeURIComponent(m[1]!) };
+}
+
 /** Opens the configured database, runs migrations, and returns the Store. */
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const url = opts.databaseUrl;
-  if (url !== undefined && isPostgresUrl(url)) return openPostgres(url, opts.pgSchema);
+  if (url !== undefined && isPostgresUrl(url)) {
+    const { url: base, schema } = splitSchema(url);
+    return openPostgres(base, opts.pgSchema ?? schema);
+  }
   if (url !== undefined && url !== "") {
     throw new PolycopyError(
       "STORE_ERROR",
@@ -51,8 +67,19 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
     });
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapNodeSqlite(raw) }) });
-  await migrateToLatest(db as Kysely<unknown>, "sqlite");
-  return new SqlStore(db, "sqlite");
+  // Kysely has no migration lock on SQLite: two processes opening a new ledger at once can both
+  // try to create it ("table … already exists"). Migrations commit in one transaction, so the
+  // loser retries and finds them done.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateToLatest(db as Kysely<unknown>, "sqlite");
+      break;
+    } catch (e) {
+      if (attempt >= 5 || !/already exists|locked|busy/i.test((e as Error).message)) throw e;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+  return new SqlStore(db, "sqlite", async () => {}, sqliteLockBackend(file));
 }
 
 /**
@@ -121,5 +148,14 @@ async function openPostgres(url: string, schema: string | undefined): Promise<St
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db as Kysely<unknown>, "postgres", schema);
-  return new SqlStore(db, "postgres");
+  return new SqlStore(
+    db,
+    "postgres",
+    async () => {},
+    pgLockBackend({
+      connectionString: url,
+      connectionTimeoutMillis: 5000,
+      ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+    }),
+  );
 }

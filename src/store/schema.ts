@@ -100,6 +100,8 @@ export interface Database {
     data: string | null;
   };
   kv: { key: string; value: string };
+  /** The trading lock's holder and fencing epoch (one row per lock name; instance-lock.ts). */
+  instance_lock: { name: string; epoch: number; pid: number; host: string; since: number };
   wallet_scores: {
     id: Generated<number>;
     wallet: string;

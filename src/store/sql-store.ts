@@ -6,6 +6,15 @@ import type { Market } from "../domain/market.ts";
 import type { Order, OrderStatus, OurFill, TimeInForce } from "../domain/order.ts";
 import type { Position } from "../domain/position.ts";
 import type { WalletClass, WalletRecord } from "../domain/wallet.ts";
+import {
+  fencedError,
+  type InstanceLease,
+  type LockBackend,
+  type LockHolder,
+  lockedError,
+  TRADING_LOCK,
+  thisHolder,
+} from "./instance-lock.ts";
 import type { Dialect } from "./migrations.ts";
 import type { Database } from "./schema.ts";
 import type {
@@ -192,11 +201,91 @@ export class SqlStore implements Store {
   readonly dialect: Dialect;
   readonly #db: Kysely<Database>;
   readonly #onClose: () => Promise<void>;
+  readonly #lock: LockBackend | undefined;
+  /** Set once this store took the trading lock: order writes then check the fencing epoch. */
+  #fence: { epoch: number; lost: () => string | null } | null = null;
 
-  constructor(db: Kysely<Database>, dialect: Dialect, onClose: () => Promise<void> = async () => {}) {
+  constructor(
+    db: Kysely<Database>,
+    dialect: Dialect,
+    onClose: () => Promise<void> = async () => {},
+    lock?: LockBackend,
+  ) {
     this.#db = db;
     this.dialect = dialect;
     this.#onClose = onClose;
+    this.#lock = lock;
+  }
+
+  async acquireInstanceLock(): Promise<InstanceLease> {
+    if (!this.#lock) throw new PolycopyError("STORE_ERROR", "this store has no instance lock");
+    const handle = await this.#lock.tryLock();
+    if (!handle) {
+      // The holder writes its row just after taking the lock: give a racing start a moment, so
+      // the message names it rather than nobody or the holder before it.
+      let row: LockHolder | null = null;
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 150));
+        row = await this.#holderRow();
+        if (row && i >= 1) break;
+      }
+      throw lockedError(row);
+    }
+    let previous: LockHolder | null;
+    let holder: LockHolder;
+    try {
+      ({ previous, holder } = await this.#db.transaction().execute(async (tx) => {
+        const prev = await this.#holderRow(tx);
+        const next = thisHolder((prev?.epoch ?? 0) + 1);
+        await tx
+          .insertInto("instance_lock")
+          .values({ name: TRADING_LOCK, ...next })
+          .onConflict((oc) =>
+            oc
+              .column("name")
+              .doUpdateSet({ epoch: next.epoch, pid: next.pid, host: next.host, since: next.since }),
+          )
+          .execute();
+        return { previous: prev, holder: next };
+      }));
+    } catch (e) {
+      await handle.release();
+      throw e;
+    }
+    const fence = { epoch: holder.epoch, lost: handle.lost };
+    this.#fence = fence;
+    return {
+      holder,
+      previous,
+      lost: handle.lost,
+      check: () => this.#checkFence(this.#db, fence),
+      release: () => handle.release(),
+    };
+  }
+
+  async #holderRow(db: Db = this.#db): Promise<LockHolder | null> {
+    const r = await db
+      .selectFrom("instance_lock")
+      .selectAll()
+      .where("name", "=", TRADING_LOCK)
+      .executeTakeFirst();
+    return r ? { pid: num(r.pid), host: r.host, since: num(r.since), epoch: num(r.epoch) } : null;
+  }
+
+  /**
+   * Throws FENCED unless `fence` still holds the lock. Inside an order write's transaction; on
+   * PostgreSQL the row is read FOR SHARE, so a takeover's epoch bump waits for this write to commit
+   * and every later write of the old holder fails.
+   */
+  async #checkFence(db: Db, fence: { epoch: number; lost: () => string | null } | null = this.#fence) {
+    if (!fence) return;
+    const why = fence.lost();
+    if (why) throw fencedError(why);
+    let q = db.selectFrom("instance_lock").select("epoch").where("name", "=", TRADING_LOCK);
+    if (this.dialect === "postgres") q = q.forShare();
+    const r = await q.executeTakeFirst();
+    const epoch = r ? num(r.epoch) : 0;
+    if (epoch !== fence.epoch) throw fencedError(`epoch ${epoch} took over from ours, ${fence.epoch}`);
   }
 
   async upsertMarkets(markets: readonly Market[]): Promise<void> {
@@ -319,12 +408,15 @@ export class SqlStore implements Store {
   }
 
   async insertOrder(order: Order): Promise<boolean> {
-    const r = await this.#db
-      .insertInto("orders")
-      .values(orderToRow(order))
-      .onConflict((oc) => oc.column("key").doNothing())
-      .executeTakeFirst();
-    return num(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    return this.#db.transaction().execute(async (tx) => {
+      await this.#checkFence(tx);
+      const r = await tx
+        .insertInto("orders")
+        .values(orderToRow(order))
+        .onConflict((oc) => oc.column("key").doNothing())
+        .executeTakeFirst();
+      return num(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    });
   }
 
   async updateOrder(
@@ -338,10 +430,13 @@ export class SqlStore implements Store {
     if (patch.updatedTs !== undefined) set.updated_ts = patch.updatedTs;
     if (patch.error !== undefined) set.error = patch.error;
     if (Object.keys(set).length === 0) return;
-    const r = await this.#db.updateTable("orders").set(set).where("key", "=", key).executeTakeFirst();
-    if (num(r.numUpdatedRows) === 0) {
-      throw new PolycopyError("NOT_FOUND", `order ${key} does not exist`);
-    }
+    await this.#db.transaction().execute(async (tx) => {
+      await this.#checkFence(tx);
+      const r = await tx.updateTable("orders").set(set).where("key", "=", key).executeTakeFirst();
+      if (num(r.numUpdatedRows) === 0) {
+        throw new PolycopyError("NOT_FOUND", `order ${key} does not exist`);
+      }
+    });
   }
 
   async getOrder(key: string): Promise<Order | undefined> {
@@ -362,6 +457,7 @@ export class SqlStore implements Store {
 
   async recordFill(fill: OurFill, position: Position): Promise<boolean> {
     return this.#db.transaction().execute(async (tx) => {
+      await this.#checkFence(tx);
       if (!(await insertFillRow(tx, fill))) return false;
       await upsertPositionRow(tx, position);
       return true;
@@ -426,6 +522,7 @@ export class SqlStore implements Store {
 
   async commitStep(step: EngineStep): Promise<void> {
     await this.#db.transaction().execute(async (tx) => {
+      await this.#checkFence(tx);
       for (const o of step.orders) {
         const row = orderToRow(o);
         await tx

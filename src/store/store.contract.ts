@@ -47,7 +47,7 @@ const market: Market = {
   winnerIndex: null,
 };
 
-function order(key: string, over: Partial<Order> = {}): Order {
+export function order(key: string, over: Partial<Order> = {}): Order {
   return {
     key,
     marketId: "0xm1",

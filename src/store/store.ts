@@ -4,6 +4,7 @@ import type { Market } from "../domain/market.ts";
 import type { Order, OrderStatus, OurFill } from "../domain/order.ts";
 import type { Position } from "../domain/position.ts";
 import type { WalletClass, WalletRecord } from "../domain/wallet.ts";
+import type { InstanceLease } from "./instance-lock.ts";
 
 export interface AuditEntry {
   id?: number;
@@ -134,6 +135,14 @@ export interface Store {
   appendWalletScore(s: WalletScoreRecord): Promise<void>;
   /** Oldest first. */
   listWalletScores(q?: WalletScoreQuery): Promise<WalletScoreRecord[]>;
+
+  /**
+   * Takes the ledger's trading lock for the life of the process and a new fencing epoch
+   * (instance-lock.ts). Throws LOCKED (user-facing, naming the holder) when a live instance holds
+   * it. Once taken, every order write (insertOrder, updateOrder, recordFill, commitStep) checks the
+   * epoch and throws FENCED if a newer holder took over.
+   */
+  acquireInstanceLock(): Promise<InstanceLease>;
 
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { PolycopyError } from "../../domain/errors.ts";
 import type { EngineEvent } from "../../domain/events.ts";
 import type { EventBus } from "../../engine/bus.ts";
 import type { CopyEngine, LeaderProfile } from "../../engine/engine.ts";
+import type { UpstreamSnapshot } from "../../engine/health.ts";
 import type { DashboardComparisonRow, RunningServer } from "../../server/index.ts";
 import type { Store } from "../../store/store.ts";
 
@@ -17,6 +18,8 @@ export async function serveDashboard(a: {
   leaders: () => ReadonlyMap<string, LeaderProfile>;
   verdicts: () => ReadonlyMap<string, WalletVerdict>;
   comparison?: DashboardComparisonRow[];
+  /** Upstream health of a live feed (the outage indicator). */
+  upstream?: () => UpstreamSnapshot;
   mode: "paper" | "live";
 }): Promise<{ server: RunningServer; link: string }> {
   const { startServer } = await import("../../server/index.ts");
@@ -77,6 +80,7 @@ export async function serveDashboard(a: {
         recentDecisions: engine ? [...engine.recent].reverse().slice(0, 50) : [],
         counters: engine ? { ...engine.counters } : {},
         ...(a.comparison ? { comparison: a.comparison } : {}),
+        ...(a.upstream ? { upstream: a.upstream() } : {}),
       };
     },
     control: {

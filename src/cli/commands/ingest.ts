@@ -160,10 +160,16 @@ async function runIngest(o: IngestOptions): Promise<void> {
     const { PollSource } = await import("../../sources/poll-source.ts");
     const { childLogger } = await import("../../log.ts");
     const log = childLogger("ingest");
+    const { FOLLOW_RETRY } = await import("../../polymarket/http.ts");
+    const following = o.follow === true || o.from === "ws";
     adapter = new PolymarketAdapter({
       urls,
       ...(o.pageSize === undefined ? {} : { pageSize: o.pageSize }),
-      http: { onRetry: (r) => log.warn(r, "retrying request") },
+      // A follower retries briefly per request; a longer outage is retried for ever by the source.
+      http: {
+        ...(following ? { retry: FOLLOW_RETRY } : {}),
+        onRetry: (r) => log.warn(r, "retrying request"),
+      },
     });
     if (o.from === "ws" || o.from === "chain") {
       source = await liveSource(o, adapter, wallets, days, cfg.polymarket, bad);
@@ -186,6 +192,22 @@ async function runIngest(o: IngestOptions): Promise<void> {
     ...(cfg.databaseUrl === undefined ? {} : { databaseUrl: cfg.databaseUrl }),
     dataDir: cfg.dataDir,
   });
+  if (o.follow === true || o.from === "ws") {
+    // Following survives outages of any length: the feed is reported stale, retried for ever with
+    // jittered backoff, and resumes from the cursor stored with the last batch (the backfill).
+    const { resilientSource } = await import("../../sources/resilient-source.ts");
+    const inner = source;
+    source = resilientSource({
+      source: inner,
+      persistedCursor: () => store.getCursor(inner.name),
+      onHealth: (h) =>
+        process.stdout.write(
+          h.stale
+            ? `ingest: feed ${h.source} stale (${h.error}); retrying in ${Math.round((h.retryInMs ?? 0) / 1000)} s\n`
+            : `ingest: feed ${h.source} is back; resuming from the stored cursor\n`,
+        ),
+    });
+  }
   const ac = new AbortController();
   const stop = () => ac.abort(new Error("interrupted"));
   process.once("SIGINT", stop);

@@ -7,6 +7,7 @@ import { WebhookAlerts } from "../../engine/alerts.ts";
 import { EventBus } from "../../engine/bus.ts";
 import { runPaper } from "../../engine/paper.ts";
 import { simulate } from "../../sim/simulate.ts";
+import { lockLine } from "../../store/instance-lock.ts";
 import { openStore } from "../../store/open.ts";
 import type { AuditEntry } from "../../store/store.ts";
 import { progressBar } from "../progress.ts";
@@ -41,6 +42,15 @@ export async function runBot(o: RunOptions, name: string): Promise<void> {
   );
 
   const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+  const lease = await store.acquireInstanceLock().catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
+  out(lockLine(lease));
+  const closeStore = async () => {
+    await lease.release();
+    await store.close();
+  };
   await store.upsertMarkets(sim.markets);
   const fresh = await store.ingestBatch(
     `sim:${o.seed}:${o.days}:${o.walletsPerStyle}`,
@@ -97,7 +107,7 @@ export async function runBot(o: RunOptions, name: string): Promise<void> {
   );
   if (paper.stopped) {
     out(`stopped at a step boundary after ${paper.committed} commits; run again to resume`);
-    await store.close();
+    await closeStore();
     return;
   }
   const engine = paper.engine;
@@ -160,7 +170,7 @@ export async function runBot(o: RunOptions, name: string): Promise<void> {
   await alerts?.flush();
   if (!o.serve || !cfg.server.enabled) {
     alerts?.close();
-    await store.close();
+    await closeStore();
     return;
   }
   const { server, link } = await serveDashboard({
@@ -183,7 +193,7 @@ export async function runBot(o: RunOptions, name: string): Promise<void> {
   out(link);
   if (o.exit) {
     await server.close();
-    await store.close();
+    await closeStore();
     return;
   }
   out("press Ctrl-C to stop");
@@ -195,6 +205,6 @@ export async function runBot(o: RunOptions, name: string): Promise<void> {
   await server.close();
   await alerts?.flush();
   alerts?.close();
-  await store.close();
+  await closeStore();
   out("stopped");
 }

@@ -8,10 +8,13 @@ import { isAddress, normalizeAddress } from "../../domain/wallet.ts";
 import { WebhookAlerts } from "../../engine/alerts.ts";
 import { EventBus } from "../../engine/bus.ts";
 import type { CopyEngine, LeaderProfile } from "../../engine/engine.ts";
+import { UpstreamHealth } from "../../engine/health.ts";
 import { runLive } from "../../engine/live.ts";
 import { childLogger } from "../../log.ts";
 import { PolymarketAdapter } from "../../polymarket/adapter.ts";
+import { FOLLOW_RETRY } from "../../polymarket/http.ts";
 import { PollSource } from "../../sources/poll-source.ts";
+import { lockLine } from "../../store/instance-lock.ts";
 import { openStore } from "../../store/open.ts";
 import { serveDashboard } from "./dashboard.ts";
 import { recordLeaders } from "./record-leaders.ts";
@@ -49,7 +52,9 @@ export async function runLiveBot(o: {
   const out = (s: string) => process.stdout.write(`${s}\n`);
   const adapter = new PolymarketAdapter({
     urls,
-    http: { onRetry: (r) => childLogger("run").warn(r, "retrying request") },
+    // Short client retries: a feed that stays down is retried for ever one level up
+    // (resilient-source.ts), and shows as stale within seconds instead of a minute.
+    http: { retry: FOLLOW_RETRY, onRetry: (r) => childLogger("run").warn(r, "retrying request") },
   });
   const list = wallets.map(normalizeAddress);
   const name = `poll:run:${o.source}`;
@@ -67,6 +72,13 @@ export async function runLiveBot(o: {
     follow: true,
     pollIntervalMs: o.interval,
   });
+  // The ledger's trading lock comes first: a second instance must not even log in to the venue.
+  const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
+  const lease = await store.acquireInstanceLock().catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
+  out(lockLine(lease));
   let liveVenue: import("../../venues/venue.ts").Venue | undefined;
   if (o.live) {
     const { PolymarketVenue } = await import("../../venues/polymarket.ts");
@@ -86,8 +98,8 @@ export async function runLiveBot(o: {
   const roles = cfg.polymarket.rpcUrl
     ? new (await import("../../polymarket/fill-roles.ts")).FillRoles({ rpcUrl: cfg.polymarket.rpcUrl })
     : undefined;
-  const store = await openStore({ databaseUrl: cfg.databaseUrl, dataDir: cfg.dataDir });
   const bus = new EventBus();
+  const health = new UpstreamHealth({ bus, onChange: out });
   const alerts = cfg.alerts.webhookUrl
     ? new WebhookAlerts(bus, { url: cfg.alerts.webhookUrl, minIntervalSec: cfg.alerts.minIntervalSec })
     : null;
@@ -107,6 +119,7 @@ export async function runLiveBot(o: {
           engine: () => engine,
           leaders: () => leaders,
           verdicts: () => verdicts,
+          upstream: () => health.snapshot(),
           mode: "paper",
         })
       : null;
@@ -128,6 +141,8 @@ export async function runLiveBot(o: {
       ...(roles ? { roles } : {}),
       bus,
       signal: stop.signal,
+      lease,
+      health,
       ...(liveVenue ? { liveVenue } : {}),
       ...(crash ? { crashAfterOrder: Number(crash) } : {}),
       ...(crashStep ? { crashAfterStep: Number(crashStep) } : {}),
@@ -161,6 +176,7 @@ export async function runLiveBot(o: {
     await alerts?.flush();
     alerts?.close();
     await dash?.server.close();
+    await lease.release();
     await store.close();
   }
 }
