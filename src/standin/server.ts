@@ -68,6 +68,12 @@ export interface StandinOptions {
   latencyMs?: number;
   /** Serve the websocket on /ws. */
   websocket?: boolean;
+  /**
+   * Data API pages repeat a row across page boundaries, as the real API does (default true): page k
+   * is served as if one new row had arrived before each page request, so it starts with the last
+   * row of page k-1. Clients must de-duplicate by key; nothing is lost.
+   */
+  pageRepeat?: boolean;
   /** Accounts and behaviour of the authenticated CLOB endpoints (clob.ts). */
   clob?: StandinClobOptions;
   /**
@@ -126,6 +132,7 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
   const rng = new Rng(opts.seed ?? 1);
   const maxLimit = opts.maxLimit ?? 500;
   const maxOffset = opts.maxOffset ?? 3000;
+  const pageRepeat = opts.pageRepeat ?? true;
   const stats: StandinStats = { requests: 0, byPath: {}, faults: {}, wsMessages: 0 };
   const fault = (k: string) => {
     stats.faults[k] = (stats.faults[k] ?? 0) + 1;
@@ -391,7 +398,9 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
     const asc = !tradesOnly && q.get("sortDirection") === "ASC";
     // Default order of the Data API: newest first. Ties keep insertion order for a stable paging.
     list = [...list].sort((a, b) => (asc ? a.ts - b.ts || a.i - b.i : b.ts - a.ts || b.i - a.i));
-    let page = list.slice(offset, offset + limit).map((x) => (tradesOnly ? asTrade(x.r) : x.r));
+    // Page k starts one row earlier per page before it (see `pageRepeat`).
+    const from = pageRepeat && limit > 1 ? offset - Math.min(Math.floor(offset / limit), offset) : offset;
+    let page = list.slice(from, from + limit).map((x) => (tradesOnly ? asTrade(x.r) : x.r));
     if (page.length > 0 && rng.chance(faults.duplicate ?? 0)) {
       fault("duplicate");
       const extra = [];
