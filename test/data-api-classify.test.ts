@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { readWalletHistory } from "../src/analytics/input.ts";
 import { PolycopyError } from "../src/domain/errors.ts";
 import { isOnTick } from "../src/domain/market.ts";
 import { hasControlChars } from "../src/domain/printable.ts";
+import { readWalletHistory } from "../src/sources/history-file.ts";
 import { FIXTURES, fixture, MALFORMED, MM, MM_WALLET, REAL, TRADES, WHALE } from "./data-api.fixture.ts";
 
 const MAIN = new URL("../src/cli/main.ts", import.meta.url).pathname;

@@ -1,20 +1,16 @@
 /**
- * Reads wallet history files for the analytics: Data API `/activity` or `/trades` records exactly
- * as the API returns them (JSON Lines, or a JSON array such as a saved API response; read by the
- * one record parser, src/polymarket/data-api-file.ts) or a CSV of normalized fills. Every record
- * is validated; a bad one is reported with its line (or array index) and field, and nothing is
- * silently guessed.
+ * Reads the analytics' own input files: a CSV of normalized fills and a labels CSV. Every row is
+ * validated; a bad one is reported with its line and field, and nothing is silently guessed. (Data
+ * API files go through the one record parser: src/sources/history-file.ts picks the reader.)
  */
-import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import { PolycopyError } from "../domain/errors.ts";
-import type { LeaderEvent } from "../domain/fill.ts";
+import { type LeaderEvent, LEADER_EVENT_BOUNDS as RECORD_BOUNDS } from "../domain/fill.ts";
 import { printable } from "../domain/printable.ts";
 import { formatZodIssues } from "../domain/validation.ts";
 import { isAddress, normalizeAddress } from "../domain/wallet.ts";
-import { describeRead, readDataApiFile } from "../polymarket/data-api-file.ts";
-import { RECORD_BOUNDS } from "../polymarket/data-api-record.ts";
 
 const CSV_COLUMNS = [
   "wallet",
@@ -75,54 +71,11 @@ export interface ReadResult {
 const bad = (msg: string) => new PolycopyError("PAYLOAD_INVALID", msg, { userFacing: true });
 
 /**
- * Reads a Data API file (JSON Lines or a JSON array, told apart by the first non-space byte) or a
- * CSV of normalized fills (anything else, with a header). Throws a user-facing error naming the line
- * (or array index) and field of the first invalid record, and for an empty file. Events come oldest
- * first, each key once.
+ * Reads a CSV of normalized fills (with a header naming at least the CSV_COLUMNS). Throws a
+ * user-facing error naming the line and field of the first invalid row. Events come oldest first,
+ * each key once. Data API files are read by src/sources/history-file.ts.
  */
-export async function readWalletHistory(path: string): Promise<ReadResult> {
-  let st: ReturnType<typeof statSync>;
-  try {
-    st = statSync(path);
-  } catch {
-    throw new PolycopyError("CLI_INVALID", `input file not found: ${path}`, { userFacing: true });
-  }
-  if (st.isDirectory()) {
-    throw new PolycopyError("CLI_INVALID", `--input: ${path} is a directory, not a file`, {
-      userFacing: true,
-    });
-  }
-  if (st.size === 0) throw bad(`${path}: file is empty`);
-  const first = firstByte(path);
-  if (first === "{" || first === "[") {
-    const r = await readDataApiFile(path, { source: "file", name: path });
-    if (r.events.length === 0) {
-      const why = describeRead(r);
-      throw bad(`${path}: no records polycopy can use${why.length > 0 ? ` (${why.join("; ")})` : ""}`);
-    }
-    return { events: r.events, lines: r.records, warnings: describeRead(r) };
-  }
-  return readFillsCsv(path);
-}
-
-/** The first non-space character of a file, or "" when it has none. */
-function firstByte(path: string): string {
-  const fd = openSync(path, "r");
-  try {
-    const buf = Buffer.alloc(4096);
-    for (let pos = 0; ; ) {
-      const n = readSync(fd, buf, 0, buf.length, pos);
-      if (n === 0) return "";
-      const s = buf.subarray(0, n).toString("latin1").trimStart();
-      if (s !== "") return s[0]!;
-      pos += n;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-async function readFillsCsv(path: string): Promise<ReadResult> {
+export async function readFillsCsv(path: string): Promise<ReadResult> {
   const rl = createInterface({ input: createReadStream(path, "utf8"), crlfDelay: Number.POSITIVE_INFINITY });
   const events: LeaderEvent[] = [];
   const unknown = new Map<string, number>();

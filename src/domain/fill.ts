@@ -74,6 +74,25 @@ export interface LeaderActivity {
 
 export type LeaderEvent = LeaderFill | LeaderActivity;
 
+/**
+ * Sane ranges for leader events read from outside (Data API records, fills CSVs), enforced at the
+ * boundary so a corrupt or hostile record (`size: 1e300`) is rejected with a clear error instead of
+ * stored and folded into other wallets' analytics. Generous: the largest real Polymarket fills are
+ * around 1e7 shares.
+ */
+export const LEADER_EVENT_BOUNDS = {
+  /** Shares in one record. */
+  maxShares: 1e9,
+  /** USD in one record. */
+  maxUsd: 1e10,
+  /** Earliest timestamp (unix seconds): 2020-01-01, before Polymarket's first market. */
+  minTsSec: 1_577_836_800,
+  /** Latest timestamp (unix seconds): 2100-01-01; later is a unit error (ms, µs) or garbage. */
+  maxTsSec: 4_102_444_800,
+  /** Largest outcome index of a trade (markets have a handful of outcomes; 999 marks "none"). */
+  maxOutcomeIndex: 100,
+} as const;
+
 export function isFill(e: LeaderEvent): e is LeaderFill {
   return e.type === "TRADE";
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { PolycopyError } from "../domain/errors.ts";
 import {
   apiFillKey,
+  LEADER_EVENT_BOUNDS,
   type LeaderEvent,
   type LeaderFill,
   type NonTradeType,
@@ -40,23 +41,8 @@ export const DATA_API_TYPES = [
 ] as const;
 export type DataApiType = (typeof DATA_API_TYPES)[number];
 
-/**
- * Sane ranges for record fields, enforced at the boundary so a corrupt or hostile record (`size:
- * 1e300`) is rejected with a clear error instead of stored and folded into other wallets'
- * analytics. Generous: the largest real Polymarket fills are around 1e7 shares.
- */
-export const RECORD_BOUNDS = {
-  /** Shares in one record. */
-  maxShares: 1e9,
-  /** USD in one record. */
-  maxUsd: 1e10,
-  /** Earliest timestamp (unix seconds): 2020-01-01, before Polymarket's first market. */
-  minTsSec: 1_577_836_800,
-  /** Latest timestamp (unix seconds): 2100-01-01; later is a unit error (ms, µs) or garbage. */
-  maxTsSec: 4_102_444_800,
-  /** Largest outcome index of a trade (markets have a handful of outcomes; 999 marks "none"). */
-  maxOutcomeIndex: 100,
-} as const;
+/** Sane ranges for record fields (src/domain/fill.ts): size, usdcSize, timestamps, outcome index. */
+export const RECORD_BOUNDS = LEADER_EVENT_BOUNDS;
 
 const numeric = z.union([
   z.number(),

@@ -2,10 +2,10 @@
 
 import type { WalletAccumulator } from "../../analytics/accumulator.ts";
 import { accumulate, analyzeWallets, type WalletVerdict } from "../../analytics/analyze.ts";
-import { readWalletHistory } from "../../analytics/input.ts";
 import { PolycopyError } from "../../domain/errors.ts";
 import type { LeaderEvent } from "../../domain/fill.ts";
 import { isAddress, normalizeAddress } from "../../domain/wallet.ts";
+import { readWalletHistory } from "../../sources/history-file.ts";
 
 export interface FileAnalysis {
   verdicts: WalletVerdict[];

@@ -33,7 +33,7 @@ export function register(program: Command): void {
       );
       let events: import("../../domain/fill.ts").LeaderEvent[];
       if (o.input) {
-        const { readWalletHistory } = await import("../../analytics/input.ts");
+        const { readWalletHistory } = await import("../../sources/history-file.ts");
         const r = await readWalletHistory(o.input);
         for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
         events = r.events;
