@@ -10,8 +10,9 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { accumulate, analyzeWallets, DEFAULT_ANALYZE_OPTIONS } from "../src/analytics/analyze.ts";
 import { evaluate } from "../src/analytics/evaluate.ts";
-import { readLabels, readWalletHistory } from "../src/analytics/input.ts";
+import { readLabels } from "../src/analytics/input.ts";
 import type { LogisticModel } from "../src/analytics/model.ts";
+import { readWalletHistory } from "../src/sources/history-file.ts";
 
 const { values } = parseArgs({
   options: {
