@@ -114,19 +114,4 @@ describe("simulate", () => {
       "a redemption of losing tokens has size 0",
     );
   });
-
-  it("real-shaped files are newest first with duplicated rows, and the one parser reads them back", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sim-real-"));
-    const r = simulate({ ...SMALL, real: true });
-    writeSimFiles(r, dir);
-    const lines = readFileSync(join(dir, "activity.jsonl"), "utf8").trim().split("\n");
-    const ts = lines.map((l) => (JSON.parse(l) as { timestamp: number }).timestamp);
-    assert.ok(
-      ts.every((t, i) => i === 0 || t <= ts[i - 1]!),
-      "newest first",
-    );
-    assert.ok(new Set(lines).size < lines.length, "some rows twice");
-    const read = await readWalletHistory(join(dir, "activity.jsonl"));
-    assert.equal(read.events.length, r.events.length, "duplicates collapsed, nothing else lost");
-  });
 });
