@@ -17,11 +17,14 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function run(
-  args: string[],
-  dataDir: string,
-  killAfterMs?: number,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI; `killAfterMs` sends SIGINT then, or `interrupt()` on the result does it on demand. */
+function run(args: string[], dataDir: string, killAfterMs?: number): Promise<Ran> & { interrupt(): void } {
   const child = spawn(process.execPath, [MAIN, ...args], {
     cwd: dataDir,
     env: { ...process.env, POLYCOPY_DATA_DIR: dataDir, POLYCOPY_LOG_LEVEL: "silent", DATABASE_URL: "" },
@@ -36,12 +39,21 @@ function run(
     stderr += d.toString();
   });
   const t = killAfterMs === undefined ? null : setTimeout(() => child.kill("SIGINT"), killAfterMs);
-  return new Promise((resolve) =>
+  const done = new Promise<Ran>((resolve) =>
     child.on("exit", (status) => {
       if (t) clearTimeout(t);
       resolve({ status, stdout, stderr });
     }),
   );
+  return Object.assign(done, { interrupt: () => child.kill("SIGINT") });
+}
+
+async function waitFor(what: string, ok: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function storedFills(dataDir: string) {
@@ -112,10 +124,10 @@ describe("polycopy ingest --from chain | ws", () => {
       const child = run(
         ["ingest", "--from", "ws", "--url", standin.url, "--wallets", wallets.join(","), "--days", "3650"],
         dir,
-        4000,
       );
-      // Live trades published while the command runs (after its backfill has had time to start).
-      await new Promise((r) => setTimeout(r, 1500));
+      // Live trades published once the command has subscribed (a loaded machine may take seconds to
+      // start it); it is interrupted only after they are stored, so no fixed timer decides the test.
+      await waitFor("the command to subscribe", () => standin.subscriberCount() > 0);
       const base = data.activity.find((a) => a.type === "TRADE" && wallets.includes(String(a.proxyWallet)))!;
       const live: Record<string, unknown>[] = [];
       for (let i = 0; i < 5; i++) {
@@ -128,6 +140,21 @@ describe("polycopy ingest --from chain | ws", () => {
         standin.publish(rec);
         await new Promise((r) => setTimeout(r, 50));
       }
+      const liveKeys = live.map((rec) =>
+        apiFillKey({
+          txHash: String(rec.transactionHash),
+          wallet: String(rec.proxyWallet),
+          tokenId: String(rec.asset),
+          side: rec.side as "BUY" | "SELL",
+          size: Number(rec.size),
+          price: Number(rec.price),
+        }),
+      );
+      await waitFor("the live fills to be stored", async () => {
+        const stored = new Set((await storedFills(dir)).map((f) => f.key));
+        return liveKeys.every((k) => stored.has(k));
+      });
+      child.interrupt();
       const r = await child;
       assert.equal(r.status, 0, r.stderr);
       const keys = new Set((await storedFills(dir)).map((f) => f.key));
@@ -145,17 +172,7 @@ describe("polycopy ingest --from chain | ws", () => {
         });
         assert.ok(keys.has(k), `history fill ${k} stored`);
       }
-      for (const rec of live) {
-        const k = apiFillKey({
-          txHash: String(rec.transactionHash),
-          wallet: String(rec.proxyWallet),
-          tokenId: String(rec.asset),
-          side: rec.side as "BUY" | "SELL",
-          size: Number(rec.size),
-          price: Number(rec.price),
-        });
-        assert.ok(keys.has(k), `live fill ${k} stored`);
-      }
+      for (const k of liveKeys) assert.ok(keys.has(k), `live fill ${k} stored`);
     } finally {
       await standin.close();
     }

@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { isOnTick } from "../domain/market.ts";
-import { readWalletHistory } from "../sources/history-file.ts";
 import { ALL_STYLES, EXTENDED_STYLES, labelOf } from "./agents.ts";
 import { writeSimFiles } from "./files.ts";
 import { simulate } from "./simulate.ts";

@@ -109,6 +109,8 @@ export interface Standin {
   readonly faults: StandinFaults;
   /** Appends an activity record to the REST data and pushes it to websocket subscribers. */
   publish(record: Record<string, unknown>): void;
+  /** Websocket clients subscribed to the activity topic now (tests wait for a follower to subscribe). */
+  subscriberCount(): number;
   /** The CLOB order endpoints' state (orders, trades, accounts). */
   readonly clob: StandinClob;
   /** Resolves a market now, as Gamma shows it once UMA has settled (see StandinOptions.resolutions). */
@@ -534,6 +536,7 @@ export async function startStandin(opts: StandinOptions): Promise<Standin> {
     failNext(path, status, times) {
       failures.set(path, { status, times });
     },
+    subscriberCount: () => subscribers.size,
     publish(record) {
       add(record);
       if (String(record.type ?? "TRADE") === "TRADE") push(record);
