@@ -1,6 +1,6 @@
 /**
  * The short chaos suite (issue #9): scripts/chaos.ts's seconds-long scenarios, side by side, against
- * the stand-in: run and ingest --follow through a 12 s outage and a 5 % fault rate with kill -9s,
+ * the stand-in: run and ingest --follow through a 15 s outage and a 5 % fault rate with kill -9s,
  * and two instances on one ledger (SQLite, PostgreSQL). `npx node scripts/chaos.ts` runs the
  * full-length suite (outages of 15 s, 2 min, 10 min; faults 0.2 for 10 min; 20 kill -9s).
  */

@@ -26,11 +26,13 @@ export function wrapNodeSqlite(db: DatabaseSync): SqliteDatabase {
 
 export function openSqliteFile(filename: string): DatabaseSync {
   const db = new DatabaseSync(filename);
+  // First: the WAL switch below needs a moment of exclusive access, which another process opening
+  // the same new ledger may hold (two `run`s started together): wait for it instead of failing.
+  db.exec("PRAGMA busy_timeout = 5000");
   // WAL: readers don't block the writer; NORMAL sync survives a process crash (kill -9), which is
   // the failure the ledger must tolerate; FULL would only add power-loss safety at a large cost.
   db.exec("PRAGMA journal_mode = WAL");
   db.exec("PRAGMA synchronous = NORMAL");
-  db.exec("PRAGMA busy_timeout = 5000");
   db.exec("PRAGMA foreign_keys = ON");
   return db;
 }
