@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { accumulate, analyzeWallets, DEFAULT_ANALYZE_OPTIONS } from "../src/analytics/analyze.ts";
-import { evaluate } from "../src/analytics/evaluate.ts";
+import { evaluate, formatEvaluation } from "../src/analytics/evaluate.ts";
 import { readLabels } from "../src/analytics/input.ts";
 import type { LogisticModel } from "../src/analytics/model.ts";
 import { readWalletHistory } from "../src/sources/history-file.ts";
@@ -27,15 +27,15 @@ if (!values.input || !values.labels || !values.model?.length) {
   );
   process.exit(2);
 }
-const labels = await readLabels(values.labels);
+const styles = new Map<string, string>();
+const labels = await readLabels(values.labels, styles);
 const { events } = await readWalletHistory(values.input);
 const { accs, prices } = accumulate(events);
 for (const path of values.model) {
   const model = JSON.parse(readFileSync(path, "utf8")) as LogisticModel;
   // Classes depend on P(MM) only, so the bootstrap intervals are skipped.
   const v = analyzeWallets(accs, prices, { ...DEFAULT_ANALYZE_OPTIONS, bootstrap: 0, model });
-  const e = evaluate(v, labels);
-  process.stdout.write(
-    `${path}: accuracy=${e.accuracy.toFixed(3)} coverage=${e.coverage.toFixed(3)} n=${e.n} (${model.trainedOn})\n`,
-  );
+  const e = evaluate(v, labels, styles);
+  // The same report as `polycopy eval` (whose bootstrap intervals do not change a class or P(MM)).
+  process.stdout.write(`== ${path} (${model.trainedOn})\n${formatEvaluation(e)}\n`);
 }

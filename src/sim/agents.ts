@@ -244,9 +244,10 @@ function redeemAll(c: AgentContext, book: Book, touched: Set<SimMarket>): void {
     if (m.endTs > c.endTs) continue;
     const win = book.get(m.market.outcomes[m.winner]!.tokenId);
     const lose = book.get(m.market.outcomes[1 - m.winner]!.tokenId);
+    if (win + lose <= 0) continue;
     const at = m.endTs + c.rng.range(0.2, 24) * HOUR;
     if (!c.real) {
-      if (win + lose > 0) emitActivity(c, m, "REDEEM", win + lose, win, at);
+      emitActivity(c, m, "REDEEM", win + lose, win, at);
       continue;
     }
     // As the Data API reports it: winning tokens redeem for $1 each, losing ones in a REDEEM of size 0.
