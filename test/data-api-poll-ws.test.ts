@@ -55,6 +55,7 @@ describe("the poller reads real Data API records from the stand-in", () => {
     const real = fixture(REAL);
     const mm = fixture(MM);
     const s = await startStandin({
+      pageRepeat: true,
       markets: gammaMarketsFor([...real, ...mm]),
       activity: [...real, ...mm],
       maxLimit: 5,
@@ -97,7 +98,7 @@ describe("the poller reads real Data API records from the stand-in", () => {
     for (const [bad, re] of cases) {
       const rows = [...real];
       rows[3] = bad;
-      const s = await startStandin({ markets: gammaMarketsFor(real), activity: rows });
+      const s = await startStandin({ pageRepeat: true, markets: gammaMarketsFor(real), activity: rows });
       try {
         const src = new PollSource({
           adapter: adapterOf(s.url, 50),
@@ -124,7 +125,11 @@ describe("the stand-in's Data API serves what the real API serves", () => {
     const rows = fixture(MM).filter(
       (r, i, all) => all.findIndex((x) => x.transactionHash === r.transactionHash) === i,
     );
-    const s = await startStandin({ markets: gammaMarketsFor(rows), activity: [...rows].reverse() });
+    const s = await startStandin({
+      pageRepeat: true,
+      markets: gammaMarketsFor(rows),
+      activity: [...rows].reverse(),
+    });
     try {
       const get = async (path: string) => (await (await fetch(`${s.url}${path}`)).json()) as Rec[];
       const p0 = await get(`/activity?user=${MM_WALLET}&limit=5&offset=0`);
@@ -173,6 +178,7 @@ describe("the websocket source reads real trade payloads", () => {
     const real = fixture(REAL);
     const mmTrades = fixture(MM).filter((r) => r.type === "TRADE");
     const s = await startStandin({
+      pageRepeat: true,
       markets: gammaMarketsFor([...real, ...mmTrades]),
       activity: [],
       websocket: true,
