@@ -240,20 +240,25 @@ export async function startChainRpc(opts: ChainRpcOptions): Promise<StandinChain
       if (b.number < from || b.number > to) continue;
       for (const l of logsOf(b)) {
         if (!match(l)) continue;
-        out.push({
-          address: l.address,
-          topics: l.topics,
-          data: l.data,
-          blockNumber: hex(l.blockNumber),
-          blockHash: l.blockHash,
-          transactionHash: l.transactionHash,
-          transactionIndex: hex(l.transactionIndex),
-          logIndex: hex(l.logIndex),
-          removed: false,
-        });
+        out.push(rpcLog(l));
       }
     }
     return out;
+  }
+
+  /** A log as JSON-RPC serves it (eth_getLogs and receipts alike). */
+  function rpcLog(l: ReturnType<typeof logsOf>[number]) {
+    return {
+      address: l.address,
+      topics: l.topics,
+      data: l.data,
+      blockNumber: hex(l.blockNumber),
+      blockHash: l.blockHash,
+      transactionHash: l.transactionHash,
+      transactionIndex: hex(l.transactionIndex),
+      logIndex: hex(l.logIndex),
+      removed: false,
+    };
   }
 
   /** A mined transaction's receipt with its logs (null for a hash the chain does not have). */
@@ -273,17 +278,7 @@ export async function startChainRpc(opts: ChainRpcOptions): Promise<StandinChain
       blockNumber: hex(b.number),
       blockHash: b.hash,
       status: "0x1",
-      logs: logs.map((l) => ({
-        address: l.address,
-        topics: l.topics,
-        data: l.data,
-        blockNumber: hex(l.blockNumber),
-        blockHash: l.blockHash,
-        transactionHash: l.transactionHash,
-        transactionIndex: hex(l.transactionIndex),
-        logIndex: hex(l.logIndex),
-        removed: false,
-      })),
+      logs: logs.map(rpcLog),
     };
   }
 
