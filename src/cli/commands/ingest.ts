@@ -192,6 +192,11 @@ async function runIngest(o: IngestOptions): Promise<void> {
     ...(cfg.databaseUrl === undefined ? {} : { databaseUrl: cfg.databaseUrl }),
     dataDir: cfg.dataDir,
   });
+  const ac = new AbortController();
+  const stop = () => ac.abort(new Error("interrupted"));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  // After the signal handlers: an interrupt during this import must still stop cleanly.
   if (o.follow === true || o.from === "ws") {
     // Following survives outages of any length: the feed is reported stale, retried for ever with
     // jittered backoff, and resumes from the cursor stored with the last batch (the backfill).
@@ -208,10 +213,6 @@ async function runIngest(o: IngestOptions): Promise<void> {
         ),
     });
   }
-  const ac = new AbortController();
-  const stop = () => ac.abort(new Error("interrupted"));
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
   const t0 = performance.now();
   let received = 0;
   let inserted = 0;
