@@ -4,6 +4,10 @@
  * real-shaped records) and writes src/analytics/model.json. Evaluation uses other seeds and the
  * independent world (see README: `polycopy eval`), never these.
  *
+ * Maker/taker roles are hidden (set to null, as in a Data API file) for every other wallet of each
+ * seed, so the model learns both with the maker share known and without it: the other weights must
+ * carry a wallet whose roles are unknown, the usual case.
+ *
  * Run: node scripts/train-classifier.ts [--out FILE] [--without income]
  * `--without income` leaves out the reward and rebate features (the ablation in the README).
  */
@@ -45,7 +49,12 @@ for (const t of TRAIN) {
     markets: 120,
     real: true,
   });
-  const { accs } = accumulate(r.events);
+  // Every other labelled wallet (labels come style by style, so half of each style) loses its roles.
+  const hidden = new Set(r.labels.filter((_, i) => i % 2 === 1).map((l) => l.wallet));
+  const events = r.events.map((e) =>
+    e.type === "TRADE" && e.role !== null && hidden.has(e.wallet) ? { ...e, role: null } : e,
+  );
+  const { accs } = accumulate(events);
   for (const l of r.labels) {
     if (l.label !== "market_maker" && l.label !== "directional") continue;
     const acc = accs.get(l.wallet);
@@ -62,7 +71,7 @@ const model = fitSignConstrained(
   rows,
   y,
   2,
-  `simulator seeds ${TRAIN.map((t) => t.seed).join(",")} (real-shaped, all styles); n=${rows.length}${exclude.length ? `; without ${exclude.join(", ")}` : ""}`,
+  `simulator seeds ${TRAIN.map((t) => t.seed).join(",")} (real-shaped, all styles; roles hidden for half the wallets); n=${rows.length}${exclude.length ? `; without ${exclude.join(", ")}` : ""}`,
   // Inputs clipped at ±3 SD: a wallet outside the training range must not dominate by one feature.
   3,
   exclude,

@@ -4,8 +4,9 @@
  * fool a markout-led model (news snipers, patient accumulators, picked-off makers, switchers, thin
  * wallets) and the real API's record quirks, read raw by the one parser. The thresholds are the
  * figures measured on this exact world (seed 11, 200 wallets, 14 days: accuracy 0.995, coverage
- * 0.945, market-maker recall 1.000, directional precision 1.000; snipers, scalpers, switchers,
- * accumulators and picked-off makers all right, accumulators decided 10 of 11) less a margin, so
+ * 0.950, market-maker recall 1.000, directional precision 1.000; snipers, scalpers, switchers,
+ * accumulators and picked-off makers all right, accumulators decided 11 of 11; the model with maker
+ * share, which is unknown here: 0.940 and 9 of 11 before it) less a margin, so
  * the test catches a regression in generalisation, not a hoped-for result.
  */
 import assert from "node:assert/strict";
@@ -102,7 +103,7 @@ describe("classifier on an independently generated world", () => {
     const [acc, cov, n] = [Number(m[1]), Number(m[2]), Number(m[3])];
     assert.ok(n >= 190, `n=${n}`);
     assert.ok(acc >= 0.97, `accuracy ${acc} (measured 0.995)`);
-    assert.ok(cov >= 0.92, `coverage ${cov} (measured 0.945)`);
+    assert.ok(cov >= 0.92, `coverage ${cov} (measured 0.950)`);
     const mmRecall = Number(/market_maker: precision [\d.]+ recall ([\d.]+)/.exec(evalOut)?.[1]);
     const dirPrecision = Number(/directional:\s+precision ([\d.]+)/.exec(evalOut)?.[1]);
     assert.ok(mmRecall >= 0.95, `market-maker recall ${mmRecall} (measured 1.000)`);

@@ -58,7 +58,8 @@ describe("live classification on the market-wide tape (stand-in)", () => {
     const batch = classifyFullTape();
     assert.equal(batch.size, followed.length);
 
-    // The fixture matters: on the followed wallets' own fills only, some class comes out different.
+    // The fixture matters: on the followed wallets' own fills only, some verdict comes out different
+    // (P(MM), which the live run must then match exactly, and so its class).
     const own = data.activity
       .map((r, i) => toLeaderEvent(r, `activity[${i}]`, { source: "file" }))
       .filter((e) => e !== null && followed.includes(e.wallet));
@@ -66,7 +67,7 @@ describe("live classification on the market-wide tape (stand-in)", () => {
       const a = accumulate(own as NonNullable<(typeof own)[number]>[]);
       return analyzeWallets(a.accs, a.prices);
     })();
-    const differs = ownOnly.filter((v) => v.class !== batch.get(v.wallet)?.class).map((v) => v.wallet);
+    const differs = ownOnly.filter((v) => v.p_mm !== batch.get(v.wallet)?.p_mm).map((v) => v.wallet);
     assert.ok(differs.length >= 1, "some followed wallet needs other wallets' prices to be classified");
 
     const standin = await startStandin({ markets: data.markets, activity: data.activity, book: data.book });

@@ -7,7 +7,7 @@ import { WalletAccumulator } from "./accumulator.ts";
 import { accumulate, analyzeWallets, DEFAULT_ANALYZE_OPTIONS, judgeWallet } from "./analyze.ts";
 import { evaluate } from "./evaluate.ts";
 import { featuresOf } from "./features.ts";
-import { EXPECTED_SIGN, MODEL, standardize } from "./model.ts";
+import { EXPECTED_SIGN, explain, MODEL, predict, standardize } from "./model.ts";
 import { MarketPrices } from "./prices.ts";
 import { assessQuality } from "./quality.ts";
 
@@ -324,5 +324,57 @@ describe("rewards, rebates and yield", () => {
     assert.ok(Number.isNaN(none.rebate_share) && Number.isNaN(none.log_reward_per_day));
     const z = standardize(MODEL, none, new Float64Array(MODEL.features.length));
     assert.equal(z[MODEL.features.indexOf("rebate_share")], 0);
+  });
+});
+
+describe("maker share as a model input", () => {
+  const t0 = 1_767_225_600_000;
+  // Two markets, both sides: the same fills with their roles known (all maker) or unknown.
+  const trades = (role: LeaderFill["role"], known = (_i: number) => true): LeaderFill[] =>
+    Array.from({ length: 12 }, (_, i) =>
+      fill(i, {
+        marketId: i % 2 === 0 ? "m1" : "m2",
+        tokenId: i % 2 === 0 ? "t1" : "t2",
+        side: i % 4 < 2 ? "BUY" : "SELL",
+        price: 0.5 + (i % 3) * 0.01,
+        ts: t0 + i * 600_000,
+        role: known(i) ? role : null,
+      }),
+    );
+  const pOf = (evs: LeaderFill[]) => {
+    const acc = accumulate(evs).accs.get(W)!;
+    const x = featuresOf(acc, [...acc.markets.values()]).x;
+    const z = standardize(MODEL, x, new Float64Array(MODEL.features.length));
+    return { x, z, p: predict(MODEL, z) };
+  };
+  const i = MODEL.features.indexOf("maker_share");
+
+  it("raises P(MM) for an all-maker wallet over the same fills with roles unknown, which is neutral", () => {
+    assert.ok(i >= 0, "maker_share is an input of the committed model");
+    assert.ok(MODEL.coef[i]! > 0, `maker share weighs toward market maker: ${MODEL.coef[i]}`);
+    const maker = pOf(trades("maker"));
+    const unknown = pOf(trades(null));
+    assert.equal(maker.x.maker_share, 1);
+    assert.ok(Number.isNaN(unknown.x.maker_share));
+    assert.ok(maker.p > unknown.p, `P(MM) ${maker.p} with roles vs ${unknown.p} without`);
+    // Unknown roles contribute exactly nothing: the model's neutral value.
+    assert.equal(unknown.z[i], 0);
+    assert.equal(
+      explain(MODEL, unknown.z, MODEL.features.length).find((c) => c.feature === "maker_share")!.contribution,
+      0,
+    );
+    // Every other input is the same, so the whole difference is the maker-share term.
+    const t = (q: { p: number }) => Math.log(q.p / (1 - q.p));
+    assert.ok(Math.abs(t(maker) - t(unknown) - MODEL.coef[i]! * maker.z[i]!) < 1e-9);
+    const taker = pOf(trades("taker"));
+    assert.ok(taker.p < unknown.p, "an all-taker wallet is pushed the other way");
+  });
+
+  it("is unknown when roles cover less than half of the fill notional", () => {
+    const third = pOf(trades("maker", (k) => k % 3 === 0));
+    assert.ok(Number.isNaN(third.x.maker_share), "a third of the fills enriched: not enough");
+    assert.equal(third.z[i], 0);
+    const most = pOf(trades("maker", (k) => k % 3 !== 0));
+    assert.equal(most.x.maker_share, 1, "two thirds of them: enough");
   });
 });

@@ -70,6 +70,7 @@ const PRETTY: Record<string, string> = {
   move_1h: "price move in 1 h after its fills (informed gain, makers lose)",
   log_reward_per_day: "liquidity rewards per day",
   rebate_share: "maker vs taker rebates",
+  maker_share: "notional filled as maker",
 };
 
 function hashSeed(s: string): number {
@@ -130,6 +131,7 @@ export function judgeWallet(
   const quality = assessQuality(acc, prices ?? { last: () => undefined }, baseline, rng, opts.bootstrap);
   const rec = recommend(cls, quality);
   reasons.push(rec.reason);
+  // info.maker_share (−1 when no role is known) overrides the model input's NaN below half coverage.
   const features = { ...f.x, ...f.info };
   for (const k of Object.keys(features) as (keyof typeof features)[]) features[k] = r3(features[k]);
   return {

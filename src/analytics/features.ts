@@ -8,7 +8,8 @@
  * from that mid (informed traders gain it, adversely selected makers lose it) another. The 5-minute
  * markout, their sum, is shown but not used: a taker who buys just before news has a large one.
  * Rewards and rebates are inputs too: liquidity rewards are paid only to resting orders near the
- * mid and maker rebates only for maker fills.
+ * mid and maker rebates only for maker fills. So is the maker share of fill notional when the
+ * roles are known (chain OrderFilled logs, the simulator, a CSV role column).
  */
 import type { MarketAgg, WalletAccumulator } from "./accumulator.ts";
 import { binomialTwoSidedP, entropyBits } from "./stats.ts";
@@ -30,6 +31,7 @@ export const MODEL_FEATURES = [
   "move_1h",
   "log_reward_per_day",
   "rebate_share",
+  "maker_share",
 ] as const;
 /** The inputs that come from REWARD / MAKER_REBATE / TAKER_REBATE rows (for the ablation). */
 export const INCOME_FEATURES: readonly ModelFeature[] = ["log_reward_per_day", "rebate_share"];
@@ -51,7 +53,10 @@ export interface WalletFeatures {
     reversals_per_market: number;
     round_trip_capture: number;
     buy_share: number;
-    /** Notional share of fills as maker, where the role is known (chain data); -1 when unknown. */
+    /**
+     * Notional share of fills as maker, where the role is known (chain data); -1 when unknown. Shown
+     * in verdicts under the model input's name (`x.maker_share`, NaN below half coverage).
+     */
     maker_share: number;
     realized_pnl: number;
     markout_5m: number;
@@ -165,6 +170,7 @@ export function featuresOf(acc: WalletAccumulator, aggs: readonly MarketAgg[]): 
     log_reward_per_day: acc.incomeUsd > 0 ? Math.log1p(acc.income.REWARD / activeDays) : Number.NaN,
     // +1: only maker rebates, −1: only taker rebates; unknown without any rebate.
     rebate_share: rebates > 0 ? (acc.income.MAKER_REBATE - acc.income.TAKER_REBATE) / rebates : Number.NaN,
+    maker_share: modelMakerShare(acc),
   };
   return {
     fills,
@@ -192,6 +198,19 @@ export function featuresOf(acc: WalletAccumulator, aggs: readonly MarketAgg[]): 
       yield_usd: acc.income.YIELD,
     },
   };
+}
+
+/**
+ * Share of fill notional where the wallet was maker, as a model input: unknown (NaN, neutral) unless
+ * the roles cover at least half of the wallet's fill notional, so a few enriched fills cannot speak
+ * for the rest. Wallet-wide (like the payments), not resampled by the bootstrap.
+ */
+export const MIN_ROLE_COVERAGE = 0.5;
+function modelMakerShare(acc: WalletAccumulator): number {
+  let notional = 0;
+  for (const a of acc.markets.values()) notional += a.notional;
+  if (acc.roleKnownNotional <= 0 || acc.roleKnownNotional < MIN_ROLE_COVERAGE * notional) return Number.NaN;
+  return acc.makerNotional / acc.roleKnownNotional;
 }
 
 /** Size-weighted markout at horizon h (see MarketPrices.watchMarkout); 0 before any is known. */

@@ -81,6 +81,8 @@ export const EXPECTED_SIGN: Record<ModelFeature, 1 | -1> = {
   move_1h: -1,
   log_reward_per_day: 1,
   rebate_share: 1,
+  // Makers earn by resting: the share of notional filled as maker (when the roles are known).
+  maker_share: 1,
 };
 
 export function fitSignConstrained(

@@ -29,7 +29,8 @@ interface MarkoutQueue {
 }
 /** Trades of a market (YES-equivalent prices) kept to estimate its mid just before a fill. */
 const TAPE_TRADES = 12;
-const TAPE_WINDOW_MS = 3_600_000;
+/** How far back a fill's mid-before looks (a live run reads the tape from this long before its first fill). */
+export const TAPE_WINDOW_MS = 3_600_000;
 
 interface Tape {
   /** Ring of the last TAPE_TRADES committed trades: [ts, yesPrice] pairs. */

@@ -7,6 +7,7 @@
  * handles every stored fill that has no decision yet: none dropped, none doubled.
  */
 import { accumulate, analyzeWallets } from "../analytics/analyze.ts";
+import { TAPE_WINDOW_MS } from "../analytics/prices.ts";
 import type { OrderBook } from "../domain/book.ts";
 import { ManualClock } from "../domain/clock.ts";
 import { isPolycopyError, PolycopyError } from "../domain/errors.ts";
@@ -294,7 +295,9 @@ export async function runLive(o: LiveRunOptions): Promise<LiveRunResult> {
     }
   } else status("maker/taker roles unknown: no chain RPC configured (polymarket.rpcUrl)");
   const tape = o.tape ?? new MarketTape(adapter);
-  const scored = firstTsByMarket(history);
+  // Each market's tape from an hour before the first followed fill in it: a fill's mid-before looks
+  // back that far, so the batch classify of a full file sees the same prices.
+  const scored = new Map([...firstTsByMarket(history)].map(([m, t]) => [m, t - TAPE_WINDOW_MS]));
   /** Other wallets' fills from the tape (followed wallets' own come from their activity). */
   const readTape = async (markets: ReadonlyMap<string, number>): Promise<LeaderEvent[]> =>
     (await tape.refresh(markets, o.signal)).filter((f) => !followed.has(f.wallet));
