@@ -29,11 +29,21 @@ const initial = data.activity.filter((r) => ts(r) < cut);
 const later = data.activity.filter((r) => ts(r) >= cut && followed.includes(String(r.proxyWallet)));
 
 function workdir(): string {
-  // Loose filters so that orders flow; resolution checks every 200 ms.
+  // Loose filters so that orders flow; resolution checks every 200 ms. Our own price and time exits
+  // are off: other wallets' tape trades reach held tokens, and an exit during a restart would move
+  // cash beside the settlement this test measures.
+  const noExits = { takeProfit: 1000, trailingStop: 1, maxHoldHours: 87_600 };
   return runFolder("polycopy-live-resolve-", {
     polymarket: { backfillDays: 3650, resolutionCheckSec: 0.2, openMarketCheckSec: 0.2 },
     wallets: followed.map((address) => ({ address })),
-    risk: LOOSE_RISK,
+    risk: {
+      ...LOOSE_RISK,
+      profiles: {
+        market_maker: { ...LOOSE_RISK.profiles.market_maker, ...noExits },
+        directional: noExits,
+        uncertain: noExits,
+      },
+    },
   });
 }
 
