@@ -91,6 +91,25 @@ export async function waitFor(
 }
 
 /** The `n` wallets with the most trades at or after `cut` (seconds) in Data API activity records. */
+/**
+ * Moves stand-in data `shiftSec` later so that simulated days happen now (a live run's clock is the
+ * wall clock, and market end dates must lie in its future). `reopen`: the markets are still trading,
+ * seen from now (the simulator resolved them later).
+ */
+export function shiftToNow(
+  data: { markets: Record<string, unknown>[]; activity: Record<string, unknown>[] },
+  shiftSec: number,
+  opts: { reopen?: boolean } = {},
+): void {
+  for (const m of data.markets) {
+    if (opts.reopen) Object.assign(m, { closed: false, acceptingOrders: true, umaResolutionStatus: null });
+    for (const k of ["startDate", "endDate"])
+      if (typeof m[k] === "string")
+        m[k] = new Date(Date.parse(m[k] as string) + shiftSec * 1000).toISOString();
+  }
+  for (const r of data.activity) r.timestamp = Number(r.timestamp) + shiftSec;
+}
+
 export function busiestAfter(activity: readonly Record<string, unknown>[], cut: number, n: number): string[] {
   const counts = new Map<string, number>();
   for (const r of activity)

@@ -12,7 +12,7 @@ import { simulate } from "../src/sim/simulate.ts";
 import { standinDataFromSim, toClobBook } from "../src/standin/from-sim.ts";
 import { type Standin, startStandin } from "../src/standin/server.ts";
 import { openStore } from "../src/store/open.ts";
-import { busiestAfter, LOOSE_RISK, runFolder, waitFor } from "./live-run.fixture.ts";
+import { busiestAfter, LOOSE_RISK, runFolder, shiftToNow, waitFor } from "./live-run.fixture.ts";
 
 const MAIN = new URL("../src/cli/main.ts", import.meta.url).pathname;
 const sim = simulate({ seed: 5, days: 30, walletsPerStyle: 3, markets: 40 });
@@ -22,13 +22,7 @@ const data = standinDataFromSim(sim);
 const simCut = Math.floor((sim.params.startTs + 26 * 86_400_000) / 1000);
 const shift = Math.floor(Date.now() / 1000) - simCut;
 const cut = simCut + shift;
-for (const m of data.markets) {
-  Object.assign(m, { closed: false, acceptingOrders: true, umaResolutionStatus: null });
-  for (const k of ["startDate", "endDate"]) {
-    if (typeof m[k] === "string") m[k] = new Date(Date.parse(m[k] as string) + shift * 1000).toISOString();
-  }
-}
-for (const r of data.activity) r.timestamp = Number(r.timestamp) + shift;
+shiftToNow(data, shift, { reopen: true });
 const marketOfToken = new Map(sim.markets.flatMap((m) => m.outcomes.map((o) => [o.tokenId, m] as const)));
 const book = (tokenId: string) => {
   const m = marketOfToken.get(tokenId);

@@ -11,7 +11,7 @@ import { standinDataFromSim, toClobBook } from "../src/standin/from-sim.ts";
 import { type Standin, startStandin } from "../src/standin/server.ts";
 import { openStore } from "../src/store/open.ts";
 import { safeWalletOf } from "../src/venues/polymarket-wallets.ts";
-import { busiestAfter, LOOSE_RISK, runFolder, startRun, waitFor } from "./live-run.fixture.ts";
+import { busiestAfter, LOOSE_RISK, runFolder, shiftToNow, startRun, waitFor } from "./live-run.fixture.ts";
 import { TEST_ADDRESS, TEST_CREDS, TEST_KEY } from "./venue.fixture.ts";
 
 const sim = simulate({ seed: 5, days: 30, walletsPerStyle: 3, markets: 40 });
@@ -21,14 +21,7 @@ const data = standinDataFromSim(sim);
 const simCut = Math.floor((sim.params.startTs + 26 * 86_400_000) / 1000);
 const shift = Math.floor(Date.now() / 1000) - simCut;
 const cut = simCut + shift;
-for (const m of data.markets) {
-  // Seen from "now", these markets are still trading (the simulator resolved them later).
-  Object.assign(m, { closed: false, acceptingOrders: true, umaResolutionStatus: null });
-  for (const k of ["startDate", "endDate"]) {
-    if (typeof m[k] === "string") m[k] = new Date(Date.parse(m[k] as string) + shift * 1000).toISOString();
-  }
-}
-for (const r of data.activity) r.timestamp = Number(r.timestamp) + shift;
+shiftToNow(data, shift, { reopen: true });
 const ts = (r: Record<string, unknown>) => Number(r.timestamp);
 const followed = busiestAfter(data.activity, cut, 3);
 const initial = data.activity.filter((r) => ts(r) < cut);

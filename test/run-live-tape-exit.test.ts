@@ -17,17 +17,14 @@ import { PollSource } from "../src/sources/poll-source.ts";
 import { standinDataFromSim } from "../src/standin/from-sim.ts";
 import { startStandin } from "../src/standin/server.ts";
 import { openStore } from "../src/store/open.ts";
-import { busiestAfter, LOOSE_RISK, waitFor } from "./live-run.fixture.ts";
+import { busiestAfter, LOOSE_RISK, shiftToNow, waitFor } from "./live-run.fixture.ts";
 
 const sim = simulate({ seed: 5, days: 30, walletsPerStyle: 3, markets: 40 });
 const simCutMs = sim.params.startTs + 24 * 86_400_000;
 const shift = Math.floor(Date.now() / 1000) - Math.floor(simCutMs / 1000);
 let standinSimMs = simCutMs;
 const data = standinDataFromSim(sim, { openAt: simCutMs, bookTs: () => standinSimMs });
-for (const m of data.markets)
-  for (const k of ["startDate", "endDate"])
-    if (typeof m[k] === "string") m[k] = new Date(Date.parse(m[k] as string) + shift * 1000).toISOString();
-for (const r of data.activity) r.timestamp = Number(r.timestamp) + shift;
+shiftToNow(data, shift);
 const cut = Math.floor(simCutMs / 1000) + shift;
 const ts = (r: Record<string, unknown>) => Number(r.timestamp);
 const followed = busiestAfter(data.activity, cut, 3);
